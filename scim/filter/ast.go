@@ -1,7 +1,5 @@
 package filter
 
-import "encoding/json"
-
 // AttrPath is an attribute reference as written (RFC 7644 §3.4.2.2
 // attrPath = [URI ":"] ATTRNAME *1subAttr). Names keep the client's case;
 // resolving them against a schema (case-insensitively) is the schema
@@ -89,8 +87,6 @@ type Path struct {
 	Filter  Expr
 	SubAttr string
 }
-
-var _ = json.Number("")
 
 func (*And) expr()       {}
 func (*Or) expr()        {}
