@@ -62,6 +62,16 @@ type Attribute struct {
 	CanonicalValues []string
 	ReferenceTypes  []string
 	SubAttributes   []*Attribute
+
+	// hidden keeps the attribute out of discovery documents while it stays
+	// fully usable (emails.display: RFC 7643 §8.7.1 lists it, Okta echoes
+	// it, but Microsoft's schema validator rejects it when advertised).
+	hidden bool
+	// memberRefs marks a multi-valued complex attribute whose elements
+	// reference resources by id (Group.members): every element needs a
+	// value, $ref is derived by the server and dropped on input, and type
+	// is matched case-insensitively against its canonical values.
+	memberRefs bool
 }
 
 // Sub returns the sub-attribute named name (case-insensitively), or nil.
