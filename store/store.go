@@ -108,7 +108,9 @@ type Resource struct {
 	Created        time.Time
 	Modified       time.Time
 	Archived       *time.Time // set once archived; archived rows are invisible to Get/List/Update
-	Attrs          map[string]any
+	// Attrs as read back holds JSON values: map[string]any, []any,
+	// string, bool, nil and float64 for every number.
+	Attrs map[string]any
 }
 
 // Member is one edge of a group's membership, read back with the member's
@@ -130,10 +132,10 @@ type GroupRef struct {
 // attribute change in the same transaction. It costs O(len(Add)+len(Remove)),
 // never O(group size), unless Clear or RemoveWhere is set.
 type MemberChange struct {
-	Clear       bool               // remove every current member first
-	RemoveWhere func(Member) bool  // remove the current members it selects (evaluated in the transaction)
-	Remove      []string           // member ids to remove; absent ids are ignored
-	Add         []string           // member ids to add; present ones are ignored, unknown ones fail with *ReferenceError
+	Clear       bool              // remove every current member first
+	RemoveWhere func(Member) bool // remove the current members it selects (evaluated in the transaction)
+	Remove      []string          // member ids to remove; absent ids are ignored
+	Add         []string          // member ids to add; present ones are ignored, unknown ones fail with *ReferenceError
 }
 
 // Empty reports whether the change does nothing.
@@ -149,7 +151,10 @@ type UpdateFunc func(r *Resource) (*MemberChange, error)
 
 // Query selects and pages resources of one kind in one organization.
 type Query struct {
-	Filter     Expr // nil selects all
+	Filter Expr // nil selects all
+	// SortBy orders by one attribute, missing values last (ascending) and
+	// ties broken by id; nil orders by id. Descending reverses the order
+	// exactly (missing values first).
 	SortBy     *Attr
 	Descending bool
 	StartIndex int // 1-based; values below 1 mean 1
@@ -189,12 +194,15 @@ type Store interface {
 	// Archive marks a resource archived (fn, if not nil, may veto it by
 	// returning an error). An archived group loses its memberships in
 	// other groups and its sub-groups; its user edges are kept hidden.
+	// Groups that listed it as a member get a new version.
 	Archive(ctx context.Context, orgID string, kind Kind, id string, fn func(Resource) error) error
 	List(ctx context.Context, orgID string, kind Kind, q Query) (Page, error)
 
-	// Members returns the live members of each group, by group id.
+	// Members returns the live members of each group, by group id
+	// (a group without live members has no entry).
 	Members(ctx context.Context, orgID string, groupIDs []string) (map[string][]Member, error)
-	// Groups returns, by user id, the groups each user belongs to directly
+	// Groups returns, by user id (no entry for a user in no group),
+	// the groups each user belongs to directly
 	// and through sub-groups (each group once; Direct when any direct edge).
 	Groups(ctx context.Context, orgID string, userIDs []string) (map[string][]GroupRef, error)
 
