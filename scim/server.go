@@ -1,0 +1,153 @@
+package scim
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"github.com/scimd/scimd/directory"
+	"github.com/scimd/scimd/scim/schema"
+	"github.com/scimd/scimd/store"
+)
+
+// Config is the protocol layer's configuration.
+type Config struct {
+	// BasePath is where the SCIM endpoints are mounted ("/scim/v2").
+	BasePath string
+	// PublicURL, when set, is the externally visible base of BasePath
+	// ("https://idm.example.com"); otherwise it is taken from each request.
+	PublicURL string
+	// MaxResults caps a page (the count parameter); advertised as
+	// filter.maxResults.
+	MaxResults int
+	// MaxBodyBytes caps a request body (413 beyond it).
+	MaxBodyBytes int64
+	// RateLimit is the per-token request rate per second (0: unlimited);
+	// RateBurst its burst.
+	RateLimit float64
+	RateBurst int
+}
+
+// Defaults fills unset fields.
+func (c *Config) Defaults() {
+	if c.BasePath == "" {
+		c.BasePath = "/scim/v2"
+	}
+	c.BasePath = "/" + strings.Trim(c.BasePath, "/")
+	if c.MaxResults <= 0 {
+		c.MaxResults = 1000
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = int(c.RateLimit) + 1
+	}
+}
+
+// Directory is what the protocol layer needs of package directory.
+type Directory interface {
+	Authenticate(ctx context.Context, token string) (directory.Principal, error)
+	Create(ctx context.Context, a directory.Actor, r store.Resource, members []string) (store.Resource, error)
+	Update(ctx context.Context, a directory.Actor, kind store.Kind, id string, fn store.UpdateFunc) (store.Resource, error)
+	Archive(ctx context.Context, a directory.Actor, kind store.Kind, id string, check func(store.Resource) error) error
+	Store() store.Store
+}
+
+var _ Directory = (*directory.Service)(nil)
+
+// Server serves SCIM. Create it with New.
+type Server struct {
+	cfg    Config
+	dir    Directory
+	log    *slog.Logger
+	users  *schema.ResourceType
+	groups *schema.ResourceType
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // per token id
+}
+
+// New returns a Server.
+func New(cfg Config, dir Directory, log *slog.Logger) *Server {
+	cfg.Defaults()
+	return &Server{
+		cfg:      cfg,
+		dir:      dir,
+		log:      log,
+		users:    schema.NewUserType(),
+		groups:   schema.NewGroupType(),
+		limiters: map[string]*rate.Limiter{},
+	}
+}
+
+// Handler returns the SCIM endpoints, mounted at the base path. Every
+// response, errors from routing and authentication included, is
+// application/scim+json.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	base := s.cfg.BasePath
+	s.mountResource(mux, base, s.users, store.KindUser)
+	s.mountResource(mux, base, s.groups, store.KindGroup)
+	mux.Handle(base+"/ServiceProviderConfig", s.route("/ServiceProviderConfig", get(s.serviceProviderConfig)))
+	mux.Handle(base+"/ResourceTypes", s.route("/ResourceTypes", get(s.resourceTypes)))
+	mux.Handle(base+"/ResourceTypes/{id}", s.route("/ResourceTypes/{id}", get(s.resourceType)))
+	mux.Handle(base+"/Schemas", s.route("/Schemas", get(s.schemas)))
+	mux.Handle(base+"/Schemas/{id}", s.route("/Schemas/{id}", get(s.schema)))
+	for _, p := range []string{"/Bulk", "/Me", "/.search"} {
+		mux.Handle(base+p, s.route(p, notImplemented))
+	}
+	mux.Handle(base+"/", s.route("unmatched", notFound))
+	return s.canonicalPath(mux)
+}
+
+// canonicalPath serves /Users/ as /Users and /users as /Users: Microsoft's
+// test tools send both, and endpoint names are matched case-insensitively
+// like every other SCIM name.
+func (s *Server) canonicalPath(next http.Handler) http.Handler {
+	endpoints := []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas", "Bulk", "Me"}
+	prefix := s.cfg.BasePath + "/"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if len(p) > 1 && strings.HasSuffix(p, "/") {
+			p = strings.TrimRight(p, "/")
+		}
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			seg, tail, _ := strings.Cut(rest, "/")
+			for _, e := range endpoints {
+				if seg != e && strings.EqualFold(seg, e) {
+					p = prefix + e
+					if tail != "" || strings.Contains(rest, "/") {
+						p += "/" + tail
+					}
+				}
+			}
+		}
+		if p != r.URL.Path {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = p
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) mountResource(mux *http.ServeMux, base string, rt *schema.ResourceType, kind store.Kind) {
+	h := &resourceHandler{s: s, rt: rt, kind: kind}
+	ep := rt.Endpoint
+	mux.Handle(base+ep, s.route(ep, methods{
+		http.MethodGet:  h.list,
+		http.MethodPost: h.create,
+	}))
+	mux.Handle(base+ep+"/{id}", s.route(ep+"/{id}", methods{
+		http.MethodGet:    h.get,
+		http.MethodPut:    h.replace,
+		http.MethodPatch:  h.patch,
+		http.MethodDelete: h.delete,
+	}))
+}
