@@ -1,0 +1,122 @@
+// Command scimd is a SCIM 2.0 provisioning server for Users and Groups.
+//
+//	scimd serve                          run the server
+//	scimd migrate                        apply database migrations
+//	scimd org create NAME | org list     manage organizations
+//	scimd token create --org ORG --name NAME | token list | token revoke ID
+//	scimd version
+//
+// Every subcommand takes --help. This package does configuration, wiring
+// and process lifecycle; nothing else composes the parts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `scimd: a SCIM 2.0 provisioning server for Users and Groups
+
+Usage:
+  scimd serve [flags]                          run the server (SQLite by default)
+  scimd migrate [flags]                        apply database migrations and exit
+  scimd org create NAME [flags]                create an organization
+  scimd org list [flags]                       list organizations
+  scimd token create --org ORG --name NAME     issue a SCIM bearer token (prints only the token)
+  scimd token list [--org ORG]                 list tokens
+  scimd token revoke ID                        revoke a token
+  scimd version                                print the version
+
+Run "scimd COMMAND --help" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks a usage error: exit status 2.
+var errUsage = errors.New("usage")
+
+// run executes one command line and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stdout, stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, stdout, stderr)
+	case "org":
+		err = cmdOrg(ctx, rest, stdout, stderr)
+	case "token":
+		err = cmdToken(ctx, rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "scimd", version)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "scimd: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "scimd:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "scimd:", err)
+		return 1
+	}
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, flags and positional arguments in any order (so
+// "org create NAME --database-url …" works); a bad flag is a usage error.
+// It returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %s", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}
