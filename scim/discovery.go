@@ -48,33 +48,49 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _
 	})
 }
 
-func (s *Server) types() []*schema.ResourceType { return []*schema.ResourceType{s.users, s.groups} }
+func (s *Server) types(r *http.Request, p directory.Principal) ([]*schema.ResourceType, error) {
+	users, groups, err := s.typesFor(r.Context(), p.OrgID)
+	return []*schema.ResourceType{users, groups}, err
+}
 
-func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request, _ directory.Principal) error {
+func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
 	if err := noFilter(r); err != nil {
+		return err
+	}
+	types, err := s.types(r, p)
+	if err != nil {
 		return err
 	}
 	base := s.baseURL(r)
 	var items []any
-	for _, rt := range s.types() {
+	for _, rt := range types {
 		items = append(items, rt.Document(base+"/ResourceTypes/"+rt.ID))
 	}
 	return writeJSON(w, http.StatusOK, newList(len(items), 1, items))
 }
 
-func (s *Server) resourceType(w http.ResponseWriter, r *http.Request, _ directory.Principal) error {
-	rt := s.typeByID(r.PathValue("id"))
-	if rt == nil {
-		return scimerr.New(http.StatusNotFound, "", "no resource type %q", r.PathValue("id"))
+func (s *Server) resourceType(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
+	types, err := s.types(r, p)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, http.StatusOK, rt.Document(s.baseURL(r)+"/ResourceTypes/"+rt.ID))
+	for _, rt := range types {
+		if strings.EqualFold(rt.ID, r.PathValue("id")) {
+			return writeJSON(w, http.StatusOK, rt.Document(s.baseURL(r)+"/ResourceTypes/"+rt.ID))
+		}
+	}
+	return scimerr.New(http.StatusNotFound, "", "no resource type %q", r.PathValue("id"))
 }
 
 // allSchemas lists every schema once: core schemas and their extensions.
-func (s *Server) allSchemas() []*schema.Schema {
+func (s *Server) allSchemas(r *http.Request, p directory.Principal) ([]*schema.Schema, error) {
+	types, err := s.types(r, p)
+	if err != nil {
+		return nil, err
+	}
 	var list []*schema.Schema
 	seen := map[string]bool{}
-	for _, rt := range s.types() {
+	for _, rt := range types {
 		for _, sc := range append([]*schema.Schema{rt.Schema}, extensionSchemas(rt)...) {
 			if !seen[sc.ID] {
 				seen[sc.ID] = true
@@ -82,7 +98,7 @@ func (s *Server) allSchemas() []*schema.Schema {
 			}
 		}
 	}
-	return list
+	return list, nil
 }
 
 func extensionSchemas(rt *schema.ResourceType) []*schema.Schema {
@@ -93,21 +109,29 @@ func extensionSchemas(rt *schema.ResourceType) []*schema.Schema {
 	return list
 }
 
-func (s *Server) schemas(w http.ResponseWriter, r *http.Request, _ directory.Principal) error {
+func (s *Server) schemas(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
 	if err := noFilter(r); err != nil {
+		return err
+	}
+	all, err := s.allSchemas(r, p)
+	if err != nil {
 		return err
 	}
 	base := s.baseURL(r)
 	var items []any
-	for _, sc := range s.allSchemas() {
+	for _, sc := range all {
 		items = append(items, sc.Document(base+"/Schemas/"+sc.ID))
 	}
 	return writeJSON(w, http.StatusOK, newList(len(items), 1, items))
 }
 
-func (s *Server) schema(w http.ResponseWriter, r *http.Request, _ directory.Principal) error {
+func (s *Server) schema(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
+	all, err := s.allSchemas(r, p)
+	if err != nil {
+		return err
+	}
 	id := r.PathValue("id")
-	for _, sc := range s.allSchemas() {
+	for _, sc := range all {
 		if strings.EqualFold(sc.ID, id) {
 			return writeJSON(w, http.StatusOK, sc.Document(s.baseURL(r)+"/Schemas/"+sc.ID))
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/obs"
-	"github.com/scimd/scimd/scim/schema"
 	"github.com/scimd/scimd/scim/scimerr"
 	"golang.org/x/time/rate"
 )
@@ -218,14 +217,4 @@ func (s *Server) baseURL(r *http.Request) string {
 		scheme = p
 	}
 	return scheme + "://" + r.Host + s.cfg.BasePath
-}
-
-func (s *Server) typeByID(kind string) *schema.ResourceType {
-	if strings.EqualFold(kind, s.users.ID) {
-		return s.users
-	}
-	if strings.EqualFold(kind, s.groups.ID) {
-		return s.groups
-	}
-	return nil
 }

@@ -91,8 +91,8 @@ func New(cfg Config, dir Directory, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	base := s.cfg.BasePath
-	s.mountResource(mux, base, s.users, store.KindUser)
-	s.mountResource(mux, base, s.groups, store.KindGroup)
+	s.mountResource(mux, base, "/Users", store.KindUser)
+	s.mountResource(mux, base, "/Groups", store.KindGroup)
 	mux.Handle(base+"/ServiceProviderConfig", s.route("/ServiceProviderConfig", get(s.serviceProviderConfig)))
 	mux.Handle(base+"/ResourceTypes", s.route("/ResourceTypes", get(s.resourceTypes)))
 	mux.Handle(base+"/ResourceTypes/{id}", s.route("/ResourceTypes/{id}", get(s.resourceType)))
@@ -137,17 +137,47 @@ func (s *Server) canonicalPath(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) mountResource(mux *http.ServeMux, base string, rt *schema.ResourceType, kind store.Kind) {
-	h := &resourceHandler{s: s, rt: rt, kind: kind}
-	ep := rt.Endpoint
+// resourceFunc is a resourceHandler method: the handler is made per
+// request because an organization's resource types carry its own schema
+// extensions.
+type resourceFunc func(h *resourceHandler, w http.ResponseWriter, r *http.Request, p directory.Principal) error
+
+func (s *Server) mountResource(mux *http.ServeMux, base, ep string, kind store.Kind) {
+	bind := func(fn resourceFunc) handlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
+			h, err := s.resourceHandler(r.Context(), p.OrgID, kind)
+			if err != nil {
+				return err
+			}
+			return fn(h, w, r, p)
+		}
+	}
 	mux.Handle(base+ep, s.route(ep, methods{
-		http.MethodGet:  h.list,
-		http.MethodPost: h.create,
+		http.MethodGet:  bind((*resourceHandler).list),
+		http.MethodPost: bind((*resourceHandler).create),
 	}))
 	mux.Handle(base+ep+"/{id}", s.route(ep+"/{id}", methods{
-		http.MethodGet:    h.get,
-		http.MethodPut:    h.replace,
-		http.MethodPatch:  h.patch,
-		http.MethodDelete: h.delete,
+		http.MethodGet:    bind((*resourceHandler).get),
+		http.MethodPut:    bind((*resourceHandler).replace),
+		http.MethodPatch:  bind((*resourceHandler).patch),
+		http.MethodDelete: bind((*resourceHandler).delete),
 	}))
+}
+
+func (s *Server) resourceHandler(ctx context.Context, orgID string, kind store.Kind) (*resourceHandler, error) {
+	users, groups, err := s.typesFor(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	rt := users
+	if kind == store.KindGroup {
+		rt = groups
+	}
+	return &resourceHandler{s: s, rt: rt, kind: kind}, nil
+}
+
+// typesFor returns an organization's resource types: the core schemas
+// with the organization's schema extensions.
+func (s *Server) typesFor(ctx context.Context, orgID string) (users, groups *schema.ResourceType, err error) {
+	return s.users, s.groups, nil
 }

@@ -206,6 +206,9 @@ type Store interface {
 	// and through sub-groups (each group once; Direct when any direct edge).
 	Groups(ctx context.Context, orgID string, userIDs []string) (map[string][]GroupRef, error)
 
+	SchemaStore
+	TeamStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MemberCycles", testMemberCycles},
 		{"MembersDisplay", testMembersDisplay},
 		{"Groups", testGroups},
+		{"Teams", testTeams},
 		{"OrgIsolation", testOrgIsolation},
 		{"ListFilter", testListFilter},
 		{"ListRelations", testListRelations},
