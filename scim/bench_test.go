@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/scimd/scimd/directory"
@@ -27,36 +26,29 @@ func forEachDB(b *testing.B, fn func(b *testing.B, url string)) {
 	b.Run("postgres", func(b *testing.B) { fn(b, testdb.Postgres(b)) })
 }
 
-// seedUsers stores n users directly through the directory (setup only).
+// seedUsers stores n users directly in the store, in batches (setup only).
 func seedUsers(b *testing.B, env *testEnv, prefix string, n int) []string {
 	b.Helper()
 	ctx := context.Background()
-	actor := directory.Actor{OrgID: env.orgID, Source: directory.SourceSCIM}
 	ids := make([]string, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += 4 {
-				r, err := env.dir.Create(ctx, actor, store.Resource{Kind: store.KindUser, Attrs: map[string]any{
+	const batch = 5000
+	for start := 0; start < n; start += batch {
+		var rs []store.Resource
+		for i := start; i < min(n, start+batch); i++ {
+			r := store.Resource{OrgID: env.orgID, ID: directory.NewID(), Kind: store.KindUser, Source: directory.SourceSCIM,
+				Attrs: map[string]any{
 					"userName": fmt.Sprintf("%s%07d@bench.test", prefix, i),
+					"active":   true,
 					"name":     map[string]any{"givenName": "Bench", "familyName": fmt.Sprint(i)},
 					"emails":   []any{map[string]any{"value": fmt.Sprintf("%s%07d@bench.test", prefix, i), "type": "work", "primary": true}},
-				}}, nil)
-				if err != nil {
-					errs <- err
-					return
-				}
-				ids[i] = r.ID
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		b.Fatal(err)
+				}}
+			directory.Derive(&r)
+			ids[i] = r.ID
+			rs = append(rs, r)
+		}
+		if err := env.st.CreateMany(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return ids
 }
@@ -96,7 +88,7 @@ func BenchmarkFilterUserNameEq100k(b *testing.B) {
 func BenchmarkAddMember(b *testing.B) {
 	forEachDB(b, func(b *testing.B, url string) {
 		env := newEnv(b, url)
-		for _, size := range []int{10, 10_000} {
+		for _, size := range []int{10, 10_000, 100_000} {
 			members := seedUsers(b, env, fmt.Sprintf("m%d-", size), size)
 			ctx := context.Background()
 			actor := directory.Actor{OrgID: env.orgID, Source: directory.SourceSCIM}

@@ -72,6 +72,9 @@ type Attribute struct {
 	// value, $ref is derived by the server and dropped on input, and type
 	// is matched case-insensitively against its canonical values.
 	memberRefs bool
+	// computed marks a value the server computes on output (the team
+	// extension); it is never stored, filtered or sorted on.
+	computed bool
 }
 
 // Sub returns the sub-attribute named name (case-insensitively), or nil.

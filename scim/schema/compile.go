@@ -88,7 +88,7 @@ func (c compiler) compare(p filter.AttrPath, op filter.Op, value any) (store.Exp
 		return e, err
 	}
 	def := r.Def()
-	if def.Returned == Never || def.Mutability == WriteOnly {
+	if def.Returned == Never || def.Mutability == WriteOnly || r.Attr.computed {
 		return nil, invalidFilter("filtering on %s is not supported", r.String())
 	}
 	a := r.Attr
@@ -124,6 +124,9 @@ func (c compiler) valuePath(e *filter.ValuePath) (store.Expr, error) {
 	}
 	if r.Attr == nil || r.Sub != nil {
 		return nil, invalidFilter("%q cannot take a [filter]", e.Path.String())
+	}
+	if r.Attr.computed {
+		return nil, invalidFilter("filtering on %s is not supported", r.String())
 	}
 	a := r.Attr
 	rel, _ := relation(c.rt)

@@ -27,5 +27,6 @@ func NewGroupType() *ResourceType {
 		Endpoint:    "/Groups",
 		Description: "Group",
 		Schema:      Group(),
+		Extensions:  []Extension{{Schema: Team()}},
 	}
 }

@@ -209,8 +209,8 @@ func TestResourceTypeDocument(t *testing.T) {
 	}
 	g := NewGroupType().Document("https://h/scim/v2/ResourceTypes/Group")
 	noNulls(t, "Group", g)
-	if _, ok := g["schemaExtensions"]; ok {
-		t.Errorf("Group has schemaExtensions")
+	if ext, _ := g["schemaExtensions"].([]any); len(ext) != 1 || ext[0].(map[string]any)["schema"] != TeamURN {
+		t.Errorf("Group schemaExtensions = %v, want the team extension", g["schemaExtensions"])
 	}
 	if g["endpoint"] != "/Groups" || g["schema"] != GroupURN {
 		t.Errorf("Group = %v", g)

@@ -36,7 +36,7 @@ func (rt *ResourceType) SortAttr(sortBy string) (*store.Attr, error) {
 	if def.Type == Complex {
 		return nil, badSort("%q is complex; sort by one of its sub-attributes", r.String())
 	}
-	if def.Returned == Never {
+	if def.Returned == Never || r.Attr.computed {
 		return nil, badSort("cannot sort by %q", r.String())
 	}
 	at := store.Attr{Type: storeType(def.Type), CaseExact: def.CaseExact}
