@@ -150,6 +150,11 @@ func (c *MemberChange) Empty() bool {
 type UpdateFunc func(r *Resource) (*MemberChange, error)
 
 // Query selects and pages resources of one kind in one organization.
+//
+// It pages by position (StartIndex) or, when After or Before is set, by
+// keyset: the page is the Count resources that follow After (or precede
+// Before) in the order, whatever happened to the rows around it since, and
+// its cost does not grow with its position. StartIndex is ignored then.
 type Query struct {
 	Filter Expr // nil selects all
 	// SortBy orders by one attribute, missing values last (ascending) and
@@ -159,12 +164,36 @@ type Query struct {
 	Descending bool
 	StartIndex int // 1-based; values below 1 mean 1
 	Count      int // page size; 0 returns only the total
+	// After and Before are positions taken from Page.Keys of a List with
+	// the same SortBy (at most one of them is set). A Keyset used with
+	// another SortBy gives wrong pages or an error, never another
+	// organization's rows.
+	After  *Keyset
+	Before *Keyset
+	// NoTotal skips counting the matches on a keyset page (After or
+	// Before set; Page.Total is then -1), so such a page costs the same at
+	// any depth of a large list. Index pages are always counted.
+	NoTotal bool
+}
+
+// Keyset is the position of one resource in a sorted list: its sort value
+// in the backend's own encoding and its id. Callers keep it opaque and
+// hand it back unchanged.
+type Keyset struct {
+	Key string // "" when the list is not sorted
+	ID  string
 }
 
 // Page is one page of a List.
 type Page struct {
 	Total     int
 	Resources []Resource
+	// Keys[i] is the position of Resources[i], for Query.After/Before.
+	Keys []Keyset
+	// HasPrev and HasNext report whether resources precede the first and
+	// follow the last of this page (for an empty page: whether any
+	// resource precedes, or follows, the requested position).
+	HasPrev, HasNext bool
 }
 
 // Store is the persistence contract. Every method is scoped to one
@@ -208,6 +237,7 @@ type Store interface {
 
 	SchemaStore
 	TeamStore
+	SyncStore
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -44,6 +44,12 @@ type dialect interface {
 	// that the first queries do not plan for an empty table; "" if not
 	// needed.
 	analyze() string
+	// sessionLock returns the statements that take without waiting, and
+	// release, a lock held by a database session (a dedicated connection)
+	// and named by one bound text key; both "" when the dialect has none
+	// and the Store's in-process lock is the whole lock (SQLite, where one
+	// process owns the file).
+	sessionLock() (try, release string)
 
 	// classify maps a driver error to what the store reports. One place
 	// per dialect.
@@ -114,6 +120,7 @@ func (sqlite3Dialect) forArchive() string             { return "" }
 func (sqlite3Dialect) forLink() string                { return "" }
 func (sqlite3Dialect) edgeLock() string               { return "" }
 func (sqlite3Dialect) analyze() string                { return "" }
+func (sqlite3Dialect) sessionLock() (string, string)  { return "", "" }
 func (sqlite3Dialect) retryable(error) bool           { return false }
 
 func (sqlite3Dialect) classify(err error) errClass {
@@ -229,6 +236,14 @@ func (postgres) edgeLock() string {
 }
 
 func (postgres) analyze() string { return "ANALYZE resources, members" }
+
+// sessionLock is a session-level advisory lock on a 64-bit hash of the
+// key; it shares PostgreSQL's advisory lock space with edgeLock and
+// goose's migration lock, so callers prefix their keys.
+func (postgres) sessionLock() (string, string) {
+	return "SELECT pg_try_advisory_lock(hashtextextended(?, 0))",
+		"SELECT pg_advisory_unlock(hashtextextended(?, 0))"
+}
 
 func (postgres) classify(err error) errClass {
 	e := pq.As(err)

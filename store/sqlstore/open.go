@@ -27,6 +27,8 @@ type Store struct {
 	// r runs reads. On SQLite it is a pool of query-only connections that
 	// read WAL snapshots beside the writer; on PostgreSQL it is w.
 	r *sqlx.DB
+	// locks are the TryLock locks held (lock.go).
+	locks lockSet
 }
 
 var _ store.Store = (*Store)(nil)
@@ -156,8 +158,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the connections.
+// Close releases the connections and the TryLock locks still held.
 func (s *Store) Close() error {
+	for _, c := range s.locks.closeAll() {
+		dropConn(c)
+	}
 	var errs []error
 	if s.r != s.w {
 		errs = append(errs, s.r.Close())

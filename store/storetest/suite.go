@@ -38,11 +38,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MembersDisplay", testMembersDisplay},
 		{"Groups", testGroups},
 		{"Teams", testTeams},
+		{"OrgSchemas", testOrgSchemas},
 		{"OrgIsolation", testOrgIsolation},
+		{"SyncRuns", testSyncRuns},
+		{"SyncRunsOrder", testSyncRunsOrder},
+		{"SyncChanges", testSyncChanges},
+		{"SyncSources", testSyncSources},
+		{"SyncLock", testSyncLock},
 		{"ListFilter", testListFilter},
 		{"ListRelations", testListRelations},
 		{"ListSort", testListSort},
 		{"ListPaging", testListPaging},
+		{"ListKeyset", testListKeyset}, {"ListKeysetEdges", testListKeysetEdges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
