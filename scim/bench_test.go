@@ -56,8 +56,11 @@ func seedUsers(b *testing.B, env *testEnv, prefix string, n int) []string {
 func BenchmarkPostUser(b *testing.B) {
 	forEachDB(b, func(b *testing.B, url string) {
 		env := newEnv(b, url)
+		seq := 0 // b.Run calls the function more than once on one store
 		b.Run("post", func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
+			for range b.N {
+				i := seq
+				seq++
 				body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"post%07d@bench.test",`+
 					`"name":{"givenName":"Post","familyName":"User"},"emails":[{"primary":true,"value":"post%07d@bench.test","type":"work"}],"active":true}`, i, i)
 				if code, m, _ := env.do(b, http.MethodPost, "/Users", body); code != http.StatusCreated {

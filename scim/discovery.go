@@ -29,11 +29,21 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _
 		"schemas":          []string{schema.ServiceProviderConfigURN},
 		"documentationUri": "https://github.com/scimd/scimd#readme",
 		"patch":            supported(true),
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": s.cfg.BulkMaxOperations, "maxPayloadSize": s.cfg.BulkMaxPayloadBytes},
 		"filter":           map[string]any{"supported": true, "maxResults": s.cfg.MaxResults},
 		"changePassword":   supported(true),
 		"sort":             supported(true),
 		"etag":             supported(true),
+		// RFC 9865 §4. Index paging stays the default (§2.4): existing
+		// clients send neither startIndex nor cursor.
+		"pagination": map[string]any{
+			"cursor":                  true,
+			"index":                   true,
+			"defaultPaginationMethod": "index",
+			"defaultPageSize":         s.cfg.MaxResults,
+			"maxPageSize":             s.cfg.MaxResults,
+			"cursorTimeout":           timeoutSeconds(s.cfg.CursorTimeout),
+		},
 		"authenticationSchemes": []any{map[string]any{
 			"type":        "oauthbearertoken",
 			"name":        "OAuth Bearer Token",

@@ -61,8 +61,14 @@ func (h single) serve(w http.ResponseWriter, r *http.Request, p directory.Princi
 }
 
 // route names a route for metrics and logs, authenticates, rate-limits,
-// recovers panics, and turns the handler's error into a SCIM error response.
+// caps the request body at MaxBodyBytes, recovers panics, and turns the
+// handler's error into a SCIM error response.
 func (s *Server) route(name string, h any) http.Handler {
+	return s.routeLimit(name, s.cfg.MaxBodyBytes, h)
+}
+
+// routeLimit is route with another body limit (/Bulk has its own).
+func (s *Server) routeLimit(name string, maxBody int64, h any) http.Handler {
 	var rt router
 	switch v := h.(type) {
 	case methods:
@@ -88,7 +94,7 @@ func (s *Server) route(name string, h any) http.Handler {
 			err = s.limit(w, p)
 		}
 		if err == nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 			err = rt.serve(w, r, p)
 		}
 		if err != nil {

@@ -40,6 +40,9 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request, p direct
 		if err != nil {
 			return nil, err
 		}
+		if err := h.rt.CheckChangedExtensions(cur.Attrs, doc); err != nil {
+			return nil, err
+		}
 		if pw, ok := doc["password"].(string); ok && pw != "" {
 			if pw != hashedFrom { // fn may run more than once: hash once
 				if hashed, err = directory.HashPassword(pw); err != nil {

@@ -2,10 +2,12 @@ package scim
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -30,6 +32,24 @@ type Config struct {
 	// RateBurst its burst.
 	RateLimit float64
 	RateBurst int
+	// BulkMaxOperations caps the operations of one /Bulk request and
+	// BulkMaxPayloadBytes its body, instead of MaxBodyBytes (RFC 7644
+	// §3.7.4: 413 beyond either); advertised as bulk.maxOperations and
+	// bulk.maxPayloadSize.
+	BulkMaxOperations   int
+	BulkMaxPayloadBytes int64
+	// CursorSecret keys the HMAC that protects cursors (RFC 9865). Every
+	// replica behind one load balancer must share it; when empty, a
+	// random key per process is used, and a cursor only works on the
+	// replica that issued it (set SCIMD_CURSOR_SECRET when running
+	// several replicas).
+	CursorSecret []byte
+	// CursorTimeout is how long a cursor stays valid, advertised as
+	// pagination.cursorTimeout; default one hour.
+	CursorTimeout time.Duration
+	// Now is the clock cursors are issued and expired by; default
+	// time.Now (tests set it).
+	Now func() time.Time
 }
 
 // Defaults fills unset fields.
@@ -46,6 +66,22 @@ func (c *Config) Defaults() {
 	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = int(c.RateLimit) + 1
+	}
+	if c.BulkMaxOperations <= 0 {
+		c.BulkMaxOperations = 1000
+	}
+	if c.BulkMaxPayloadBytes <= 0 {
+		c.BulkMaxPayloadBytes = 4 << 20
+	}
+	if len(c.CursorSecret) == 0 {
+		c.CursorSecret = make([]byte, 32)
+		_, _ = rand.Read(c.CursorSecret) // never fails (crypto/rand)
+	}
+	if c.CursorTimeout <= 0 {
+		c.CursorTimeout = time.Hour
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 }
 
@@ -67,6 +103,9 @@ type Server struct {
 	log    *slog.Logger
 	users  *schema.ResourceType
 	groups *schema.ResourceType
+	// orgTypes caches each organization's types (core + its extensions)
+	// for a few seconds; see orgtypes.go.
+	orgTypes typeCache
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // per token id
@@ -98,7 +137,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(base+"/ResourceTypes/{id}", s.route("/ResourceTypes/{id}", get(s.resourceType)))
 	mux.Handle(base+"/Schemas", s.route("/Schemas", get(s.schemas)))
 	mux.Handle(base+"/Schemas/{id}", s.route("/Schemas/{id}", get(s.schema)))
-	for _, p := range []string{"/Bulk", "/Me", "/.search"} {
+	mux.Handle(base+"/Bulk", s.routeLimit("/Bulk", s.cfg.BulkMaxPayloadBytes, methods{http.MethodPost: s.bulk}))
+	// Queries over every resource type (RFC 7644 §3.4.2.1, §3.4.3).
+	mux.Handle(base, s.route("/", methods{http.MethodGet: s.rootList}))
+	mux.Handle(base+"/.search", s.route("/.search", methods{http.MethodPost: s.rootSearch}))
+	for _, p := range []string{"/Me"} {
 		mux.Handle(base+p, s.route(p, notImplemented))
 	}
 	mux.Handle(base+"/", s.route("unmatched", notFound))
@@ -156,6 +199,8 @@ func (s *Server) mountResource(mux *http.ServeMux, base, ep string, kind store.K
 		http.MethodGet:  bind((*resourceHandler).list),
 		http.MethodPost: bind((*resourceHandler).create),
 	}))
+	// More specific than {id}: ".search" is never an id (RFC 7644 §3.4.3).
+	mux.Handle(base+ep+"/.search", s.route(ep+"/.search", methods{http.MethodPost: bind((*resourceHandler).search)}))
 	mux.Handle(base+ep+"/{id}", s.route(ep+"/{id}", methods{
 		http.MethodGet:    bind((*resourceHandler).get),
 		http.MethodPut:    bind((*resourceHandler).replace),
@@ -177,7 +222,10 @@ func (s *Server) resourceHandler(ctx context.Context, orgID string, kind store.K
 }
 
 // typesFor returns an organization's resource types: the core schemas
-// with the organization's schema extensions.
+// with the organization's schema extensions (RFC 7643 §3.3), read from
+// the store and cached for a few seconds (orgTypesTTL), so that a schema
+// added or removed on one replica reaches every replica that soon. The
+// shared core types are never modified.
 func (s *Server) typesFor(ctx context.Context, orgID string) (users, groups *schema.ResourceType, err error) {
-	return s.users, s.groups, nil
+	return s.loadTypes(ctx, orgID)
 }

@@ -56,7 +56,7 @@ func Decode(r io.Reader) (Request, error) {
 		return Request{}, syntaxf("the request body must be a JSON object")
 	}
 	var req Request
-	if v, ok := member(raw, "schemas"); ok && v != nil {
+	if v, ok := schema.Field(raw, "schemas"); ok && v != nil {
 		list, ok := v.([]any)
 		if !ok {
 			return Request{}, syntaxf(`"schemas" must be an array of strings`)
@@ -72,7 +72,7 @@ func Decode(r io.Reader) (Request, error) {
 			return Request{}, syntaxf(`"schemas" must contain %q`, schema.PatchOpURN)
 		}
 	}
-	v, ok := member(raw, "Operations")
+	v, ok := schema.Field(raw, "Operations")
 	if !ok || v == nil {
 		return Request{}, syntaxf(`the request body has no "Operations" array`)
 	}
@@ -87,33 +87,19 @@ func Decode(r io.Reader) (Request, error) {
 			return Request{}, syntaxf("Operations[%d] must be an object", i)
 		}
 		var op Operation
-		s, ok := member(m, "op")
+		s, ok := schema.Field(m, "op")
 		if op.Op, _ = s.(string); !ok || op.Op == "" {
 			return Request{}, syntaxf(`Operations[%d] has no "op" string`, i)
 		}
-		if p, ok := member(m, "path"); ok && p != nil {
+		if p, ok := schema.Field(m, "path"); ok && p != nil {
 			if op.Path, ok = p.(string); !ok {
 				return Request{}, syntaxf(`Operations[%d]: "path" must be a string`, i)
 			}
 		}
-		op.Value, _ = member(m, "value")
+		op.Value, _ = schema.Field(m, "value")
 		req.Operations = append(req.Operations, op)
 	}
 	return req, nil
-}
-
-// member returns m's value for name, matched exactly first and then
-// case-insensitively (RFC 7643 §2.1).
-func member(m map[string]any, name string) (any, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
 }
 
 func containsFold(list []string, s string) bool {

@@ -15,7 +15,12 @@
 //   - attribute projection (RFC 7644 §3.4.2.5, RFC 7643 §7 "returned")
 //     (NewProjection, Projection.Apply);
 //   - the discovery documents of RFC 7643 §6 and §7 (Schema.Document,
-//     ResourceType.Document).
+//     ResourceType.Document);
+//   - scimd's read-only team extension of Group (Team, TeamURN) and
+//     organizations' own extension schemas, parsed and validated from
+//     their RFC 7643 §7 documents (ParseExtension) and added to a copy of
+//     a resource type (WithExtensions), with "required" enforced on the
+//     extensions a PATCH touches (CheckChangedExtensions).
 //
 // The stored document has core attributes at the top level under their
 // canonical names, extension attributes under the extension's URN

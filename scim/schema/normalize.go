@@ -147,19 +147,6 @@ func setKeys(doc map[string]any, keys []string, v any) {
 	}
 }
 
-// getKeys returns the value at the nested keys of doc, or nil.
-func getKeys(doc map[string]any, keys []string) any {
-	var cur any = doc
-	for _, k := range keys {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[k]
-	}
-	return cur
-}
-
 // checkRequired reports the first required attribute missing from doc
 // (RFC 7643 §2.2 "required"), and a required extension with no values.
 func (rt *ResourceType) checkRequired(doc map[string]any) error {

@@ -40,7 +40,7 @@ func (rt *ResourceType) Replace(old, next map[string]any) (map[string]any, error
 
 func replaceAttr(r Resolved, old, out map[string]any) error {
 	keys := r.Keys()
-	ov, nv := getKeys(old, keys), getKeys(out, keys)
+	ov, nv := GetKeys(old, keys), GetKeys(out, keys)
 	if err := keepFixed(r, keys, ov, nv, out); err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func replaceAttr(r Resolved, old, out map[string]any) error {
 	if a.Type != Complex || a.MultiValued || a.Mutability == ReadOnly || a.Mutability == Immutable {
 		return nil
 	}
-	nm, ok := getKeys(out, keys).(map[string]any)
+	nm, ok := GetKeys(out, keys).(map[string]any)
 	if !ok {
 		return nil
 	}
@@ -62,7 +62,7 @@ func replaceAttr(r Resolved, old, out map[string]any) error {
 			setKeys(out, skeys, nil)
 			continue
 		}
-		if err := keepFixed(sr, skeys, getKeys(old, skeys), getKeys(out, skeys), out); err != nil {
+		if err := keepFixed(sr, skeys, GetKeys(old, skeys), GetKeys(out, skeys), out); err != nil {
 			return err
 		}
 	}
