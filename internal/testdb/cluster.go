@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/scimd/scimd/internal/proclog"
 	"io"
 	"net"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -144,7 +144,7 @@ func startPostmaster(bin, dir, data string, runAs *credential) (*cluster, error)
 		url:  fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
 	}
 	ready := make(chan struct{})
-	log := &tail{}
+	log := &proclog.Tail{}
 	go func() {
 		// Drain the log for the postmaster's whole life, so it never
 		// blocks on a full pipe; remember the end for error messages.
@@ -152,7 +152,7 @@ func startPostmaster(bin, dir, data string, runAs *credential) (*cluster, error)
 		signalled := false
 		for sc.Scan() {
 			line := sc.Text()
-			log.add(line)
+			log.Add(line)
 			if !signalled && strings.Contains(line, "database system is ready to accept connections") {
 				close(ready)
 				signalled = true
@@ -202,25 +202,4 @@ func freePort() (int, error) {
 		return 0, errors.New("unexpected listener address")
 	}
 	return addr.Port, nil
-}
-
-// tail keeps the last lines of a log.
-type tail struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (t *tail) add(line string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.lines = append(t.lines, line)
-	if len(t.lines) > 40 {
-		t.lines = t.lines[1:]
-	}
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.Join(t.lines, "\n")
 }

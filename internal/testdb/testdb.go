@@ -58,18 +58,29 @@ func Each(t *testing.T, fn func(t *testing.T, url string)) {
 
 // Main runs the tests of a package and then stops the throwaway
 // PostgreSQL cluster, if one was started, and exits. Call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Wrap(m).Run()) }
+
+// Runner is what TestMain is given (*testing.M).
+type Runner interface{ Run() int }
+
+// Wrap returns a Runner that runs r and then stops the throwaway cluster,
+// to combine harnesses in one TestMain: ldaptest.Main(testdb.Wrap(m)).
+func Wrap(r Runner) Runner { return wrapped{r} }
+
+type wrapped struct{ r Runner }
+
+func (w wrapped) Run() int {
 	h.mu.Lock()
 	h.inMain = true
 	h.mu.Unlock()
-	code := m.Run()
+	code := w.r.Run()
 	if err := h.shutdown(); err != nil {
 		fmt.Fprintln(os.Stderr, "testdb:", err)
 		if code == 0 {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // harness is the per-test-binary PostgreSQL state.
