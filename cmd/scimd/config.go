@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,35 @@ type Config struct {
 	RateBurst     int           `yaml:"rateBurst"`
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
 	DefaultOrg    string        `yaml:"defaultOrg"`
+
+	// Bulk limits (RFC 7644 §3.7.4): bulkMaxPayloadBytes replaces
+	// maxBodyBytes on /Bulk.
+	BulkMaxOperations   int   `yaml:"bulkMaxOperations"`
+	BulkMaxPayloadBytes int64 `yaml:"bulkMaxPayloadBytes"`
+
+	// CursorSecret keys the HMAC of pagination cursors (RFC 9865); every
+	// replica must have the same. Empty: a random key per process.
+	CursorSecret  string        `yaml:"cursorSecret"`
+	CursorTimeout time.Duration `yaml:"cursorTimeout"`
+	// Schemas are organizations' extension schemas, inserted or replaced
+	// at every serve start (file only: no flag or variable sets them).
+	Schemas []SchemaConfig `yaml:"schemas"`
+	// Sources are the organizations' directory sync sources (file only):
+	// see SourceConfig and the README's "Directory sync" section.
+	Sources []SourceConfig `yaml:"sources"`
+}
+
+// SchemaConfig is one extension schema in the configuration file: the
+// organization and resource type (User or Group) it extends, and its RFC
+// 7643 §7 definition, either in a JSON file (a relative path is relative
+// to the configuration file) or inline (YAML, or a string of JSON).
+type SchemaConfig struct {
+	Org        string    `yaml:"org"`
+	Resource   string    `yaml:"resource"`
+	File       string    `yaml:"file"`
+	Definition yaml.Node `yaml:"definition"`
+
+	def []byte // the validated definition as JSON, set by validateSchemas
 }
 
 func defaults() Config {
@@ -40,6 +70,10 @@ func defaults() Config {
 		MaxBodyBytes:  1 << 20,
 		ShutdownGrace: 30 * time.Second,
 		DefaultOrg:    "default",
+		CursorTimeout: time.Hour,
+
+		BulkMaxOperations:   1000,
+		BulkMaxPayloadBytes: 4 << 20,
 	}
 }
 
@@ -60,9 +94,13 @@ func (c *Config) settings() []setting {
 		{"public-url", "SCIMD_PUBLIC_URL", "external base URL for links (e.g. https://idm.example.com)", &c.PublicURL, true},
 		{"max-results", "SCIMD_MAX_RESULTS", "largest page a list returns", &c.MaxResults, true},
 		{"max-body-bytes", "SCIMD_MAX_BODY_BYTES", "largest request body", &c.MaxBodyBytes, true},
+		{"bulk-max-operations", "SCIMD_BULK_MAX_OPERATIONS", "most operations in one /Bulk request", &c.BulkMaxOperations, true},
+		{"bulk-max-payload-bytes", "SCIMD_BULK_MAX_PAYLOAD_BYTES", "largest /Bulk request body (replaces max-body-bytes there)", &c.BulkMaxPayloadBytes, true},
 		{"rate-limit", "SCIMD_RATE_LIMIT", "requests per second per token (0: unlimited)", &c.RateLimit, true},
 		{"rate-burst", "SCIMD_RATE_BURST", "burst allowed above the rate limit", &c.RateBurst, true},
 		{"shutdown-grace", "SCIMD_SHUTDOWN_GRACE", "time in-flight requests get on SIGTERM", &c.ShutdownGrace, true},
+		{"cursor-secret", "SCIMD_CURSOR_SECRET", "key of pagination cursors, the same on every replica (prefer the variable; default: random per process)", &c.CursorSecret, true},
+		{"cursor-timeout", "SCIMD_CURSOR_TIMEOUT", "how long a pagination cursor stays valid", &c.CursorTimeout, true},
 	}
 }
 
@@ -99,6 +137,8 @@ func (cf *configFlags) load() (Config, error) {
 		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 			return c, fmt.Errorf("configuration file %s: %w", cf.file, err)
 		}
+		c.resolveSchemaFiles(filepath.Dir(cf.file))
+		c.resolveSourceFiles(filepath.Dir(cf.file))
 	}
 	var problems []string
 	for _, s := range c.settings() {
@@ -175,11 +215,23 @@ func (c *Config) validate() []string {
 	if c.MaxBodyBytes < 1024 {
 		p = append(p, "maxBodyBytes must be at least 1024")
 	}
+	if c.BulkMaxOperations < 1 {
+		p = append(p, "bulkMaxOperations must be at least 1")
+	}
+	if c.BulkMaxPayloadBytes < 1024 {
+		p = append(p, "bulkMaxPayloadBytes must be at least 1024")
+	}
 	if c.RateLimit < 0 {
 		p = append(p, "rateLimit must not be negative")
 	}
 	if c.ShutdownGrace < 0 {
 		p = append(p, "shutdownGrace must not be negative")
+	}
+	if c.CursorSecret != "" && len(c.CursorSecret) < 16 {
+		p = append(p, "cursorSecret must be at least 16 characters")
+	}
+	if c.CursorTimeout < time.Second {
+		p = append(p, "cursorTimeout must be at least 1s")
 	}
 	if strings.TrimSpace(c.DefaultOrg) == "" {
 		p = append(p, "defaultOrg must not be empty")
@@ -187,5 +239,7 @@ func (c *Config) validate() []string {
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		p = append(p, fmt.Sprintf("publicURL %q: want an http:// or https:// URL", c.PublicURL))
 	}
+	p = append(p, c.validateSchemas()...)
+	p = append(p, c.validateSources()...)
 	return p
 }

@@ -4,6 +4,8 @@
 //	scimd migrate                        apply database migrations
 //	scimd org create NAME | org list     manage organizations
 //	scimd token create --org ORG --name NAME | token list | token revoke ID
+//	scimd schema add | list | show | remove   organizations' schema extensions
+//	scimd sync run | status | history | show | approve | reject   directory sync
 //	scimd version
 //
 // Every subcommand takes --help. This package does configuration, wiring
@@ -34,6 +36,17 @@ Usage:
   scimd token create --org ORG --name NAME     issue a SCIM bearer token (prints only the token)
   scimd token list [--org ORG]                 list tokens
   scimd token revoke ID                        revoke a token
+  scimd schema add --org ORG --resource User|Group FILE.json
+                                               add or replace an extension schema (custom attributes)
+  scimd schema list --org ORG                  list an organization's extension schemas
+  scimd schema show --org ORG URN              print one extension schema
+  scimd schema remove --org ORG URN            remove an extension schema
+  scimd sync run [--org ORG] [--source NAME] [--dry-run]
+                                               sync LDAP / Active Directory sources now
+  scimd sync status [--org ORG]                last run of every configured source
+  scimd sync history [--org ORG] [--source NAME]   past runs
+  scimd sync show RUN_ID [--state STATE]       a run's changes (the plan of a dry run)
+  scimd sync approve RUN_ID | sync reject RUN_ID   let a held run's changes through, or drop them
   scimd version                                print the version
 
 Run "scimd COMMAND --help" for a command's flags.
@@ -65,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdOrg(ctx, rest, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr)
+	case "schema":
+		err = cmdSchema(ctx, rest, stdout, stderr)
+	case "sync":
+		err = cmdSync(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "scimd", version)
 	case "help", "-h", "--help", "-help":

@@ -67,6 +67,10 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 		// Printed once, on the first start only; never logged.
 		fmt.Fprintf(stdout, "bootstrap token for organization %q (shown once, store it now): %s\n", org.Name, tok)
 	}
+	if err := applySchemas(ctx, st, cfg.Schemas, log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -75,6 +79,12 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 		reg.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "scimd_read"))
 	}
 	metrics := obs.NewMetrics(reg)
+	stopSync, err := startSyncScheduler(ctx, cfg, dir, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopSync()
 
 	scimSrv := scim.New(scim.Config{
 		PublicURL:    cfg.PublicURL,
@@ -82,6 +92,13 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		RateLimit:    cfg.RateLimit,
 		RateBurst:    cfg.RateBurst,
+
+		BulkMaxOperations:   cfg.BulkMaxOperations,
+		BulkMaxPayloadBytes: cfg.BulkMaxPayloadBytes,
+
+		// Replicas must share the secret to accept each other's cursors.
+		CursorSecret:  []byte(cfg.CursorSecret),
+		CursorTimeout: cfg.CursorTimeout,
 	}, dir, log)
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", scimSrv.Handler())
