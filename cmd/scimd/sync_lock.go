@@ -5,8 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
-	"strings"
+	"github.com/scimd/scimd/store/sqlstore"
 
 	"github.com/scimd/scimd/store"
 )
@@ -22,7 +21,7 @@ import (
 // store's TryLock plus a lock file for a SQLite file; nil (the store's
 // lock alone) otherwise.
 func syncLocker(dbURL string, st store.Store) func(ctx context.Context, key string) (func(), bool, error) {
-	path, ok := sqliteFile(dbURL)
+	path, ok := sqlstore.SQLiteFile(dbURL)
 	if !ok {
 		return nil
 	}
@@ -42,29 +41,4 @@ func syncLocker(dbURL string, st store.Store) func(ctx context.Context, key stri
 		}
 		return func() { release(); unlock() }, true, nil
 	}
-}
-
-// sqliteFile returns the file of a SQLite database URL ("" and false for
-// PostgreSQL and in-memory databases).
-func sqliteFile(dbURL string) (string, bool) {
-	var path string
-	switch {
-	case strings.HasPrefix(dbURL, "sqlite://"):
-		path = strings.TrimPrefix(dbURL, "sqlite://")
-	case strings.HasPrefix(dbURL, "sqlite:"):
-		path = strings.TrimPrefix(dbURL, "sqlite:")
-	case strings.HasPrefix(dbURL, "file://"):
-		path = strings.TrimPrefix(dbURL, "file://")
-	case strings.HasPrefix(dbURL, "file:"):
-		path = strings.TrimPrefix(dbURL, "file:")
-	default:
-		return "", false
-	}
-	if p, err := url.PathUnescape(path); err == nil {
-		path = p
-	}
-	if path == "" || path == ":memory:" {
-		return "", false
-	}
-	return path, true
 }

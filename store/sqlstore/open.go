@@ -61,6 +61,20 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 	return nil, errors.New("database URL must start with sqlite:, file:, postgres:// or postgresql://")
 }
 
+// SQLiteFile returns the file of a SQLite database URL (sqlite:, sqlite://,
+// file:), and false for PostgreSQL, in-memory and malformed URLs: for
+// tooling that keeps files beside the database (a lock file).
+func SQLiteFile(dbURL string) (string, bool) {
+	if !strings.HasPrefix(dbURL, "sqlite:") && !strings.HasPrefix(dbURL, "file:") {
+		return "", false
+	}
+	path, err := sqlitePathOf(dbURL)
+	if err != nil || path == ":memory:" {
+		return "", false
+	}
+	return path, true
+}
+
 // sqlitePathOf extracts the file path of a sqlite: or file: URL.
 func sqlitePathOf(raw string) (string, error) {
 	var path string
