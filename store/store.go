@@ -103,11 +103,17 @@ type Resource struct {
 	InactiveReason string
 	Source         string // owning source: "scim", "ldap:<name>", "import", "admin"
 	SourceID       string // stable id in the owning source; "" for scim
-	PasswordHash   string // "" when none; never returned by SCIM
-	Version        int64  // starts at 1, +1 on every change
-	Created        time.Time
-	Modified       time.Time
-	Archived       *time.Time // set once archived; archived rows are invisible to Get/List/Update
+	// SourceHash is the owning directory sync's hash of the entry the
+	// resource matched when it was created or last checked ("" when
+	// none). Create and CreateMany store it; Update clears it whenever it
+	// writes (whoever changed the resource, the hash no longer vouches
+	// for it); SyncStore.SetSourceHash sets it.
+	SourceHash   string
+	PasswordHash string // "" when none; never returned by SCIM
+	Version      int64  // starts at 1, +1 on every change
+	Created      time.Time
+	Modified     time.Time
+	Archived     *time.Time // set once archived; archived rows are invisible to Get/List/Update
 	// Attrs as read back holds JSON values: map[string]any, []any,
 	// string, bool, nil and float64 for every number.
 	Attrs map[string]any

@@ -104,4 +104,28 @@ type SyncStore interface {
 	// transaction is open while fn runs, so fn may write to the store.
 	// An error from fn stops the walk and is returned.
 	EachBySource(ctx context.Context, orgID, source string, kind Kind, fn func(Resource) error) error
+	// EachSourceState is EachBySource reading only the columns of
+	// SourceState, without decoding documents: the walk that finds
+	// leavers. Same order, batching and rules for fn.
+	EachSourceState(ctx context.Context, orgID, source string, kind Kind, fn func(SourceState) error) error
+	// SourceHashes is BySourceIDs reading only the columns of
+	// SourceState, without decoding documents.
+	SourceHashes(ctx context.Context, orgID, source string, kind Kind, sourceIDs []string) (map[string]SourceState, error)
+	// SetSourceHash sets the SourceHash of the live resource id of kind,
+	// without changing its version, provided its version is still
+	// version: ok is false (and nothing is written) when it is not, or
+	// when there is no such resource.
+	SetSourceHash(ctx context.Context, orgID string, kind Kind, id string, version int64, hash string) (ok bool, err error)
+}
+
+// SourceState is the little the sync needs to know of one of its objects
+// to find leavers: who it is and whether it is active.
+type SourceState struct {
+	ID             string
+	SourceID       string
+	Name           string // userName / group displayName, for people
+	Active         bool
+	InactiveReason string
+	SourceHash     string
+	Version        int64
 }

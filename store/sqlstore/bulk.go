@@ -8,7 +8,7 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// bulkRows is how many resources one multi-row INSERT carries (18
+// bulkRows is how many resources one multi-row INSERT carries (19
 // parameters each, below both drivers' limits).
 const bulkRows = 400
 
@@ -38,17 +38,17 @@ func (s *Store) CreateMany(ctx context.Context, rs []store.Resource) error {
 		for start := 0; start < len(rs); start += bulkRows {
 			end := min(start+bulkRows, len(rs))
 			values := make([]string, 0, end-start)
-			args := make([]any, 0, 18*(end-start))
+			args := make([]any, 0, 19*(end-start))
 			for i := start; i < end; i++ {
 				r := &rs[i]
-				values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)")
+				values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)")
 				args = append(args, r.OrgID, r.ID, string(r.Kind), r.Name, store.Fold(r.Name), r.ExternalID,
 					r.DisplayName, store.Fold(r.DisplayName), r.Active, r.InactiveReason, r.Source, r.SourceID,
-					r.PasswordHash, s.d.timeArg(t), s.d.timeArg(t), docs[i].doc, docs[i].fold)
+					r.SourceHash, r.PasswordHash, s.d.timeArg(t), s.d.timeArg(t), docs[i].doc, docs[i].fold)
 			}
 			_, err := c.exec(ctx, `INSERT INTO resources (org_id, id, kind, name, name_fold, external_id,
-				display_name, display_name_fold, active, inactive_reason, source, source_id, password_hash,
-				version, created, modified, doc, fold) VALUES `+strings.Join(values, ", "), args...)
+				display_name, display_name_fold, active, inactive_reason, source, source_id, source_hash,
+				password_hash, version, created, modified, doc, fold) VALUES `+strings.Join(values, ", "), args...)
 			if err != nil {
 				first := rs[start]
 				first.Name, first.ID = "", ""

@@ -80,6 +80,7 @@ type resourceRow struct {
 	InactiveReason string `db:"inactive_reason"`
 	Source         string `db:"source"`
 	SourceID       string `db:"source_id"`
+	SourceHash     string `db:"source_hash"`
 	PasswordHash   string `db:"password_hash"`
 	Version        int64  `db:"version"`
 	Created        dbTime `db:"created"`
@@ -90,7 +91,7 @@ type resourceRow struct {
 
 // resourceCols is the select list matching resourceRow, for alias r.
 const resourceCols = `r.org_id, r.id, r.kind, r.name, r.external_id, r.display_name, r.active,
-	r.inactive_reason, r.source, r.source_id, r.password_hash, r.version, r.created, r.modified,
+	r.inactive_reason, r.source, r.source_id, r.source_hash, r.password_hash, r.version, r.created, r.modified,
 	r.archived, r.doc`
 
 func (row *resourceRow) resource() (store.Resource, error) {
@@ -111,6 +112,7 @@ func (row *resourceRow) resource() (store.Resource, error) {
 		InactiveReason: row.InactiveReason,
 		Source:         row.Source,
 		SourceID:       row.SourceID,
+		SourceHash:     row.SourceHash,
 		PasswordHash:   row.PasswordHash,
 		Version:        row.Version,
 		Created:        row.Created.T,

@@ -68,12 +68,12 @@ func (s *Store) Create(ctx context.Context, r store.Resource, members []string) 
 	}
 	err = s.write(ctx, func(c conn) error {
 		_, err := c.exec(ctx, `INSERT INTO resources (org_id, id, kind, name, name_fold, external_id,
-			display_name, display_name_fold, active, inactive_reason, source, source_id, password_hash,
-			version, created, modified, doc, fold)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			display_name, display_name_fold, active, inactive_reason, source, source_id, source_hash,
+			password_hash, version, created, modified, doc, fold)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.OrgID, r.ID, string(r.Kind), r.Name, store.Fold(r.Name), r.ExternalID,
 			r.DisplayName, store.Fold(r.DisplayName), r.Active, r.InactiveReason, r.Source, r.SourceID,
-			r.PasswordHash, r.Version, s.d.timeArg(t), s.d.timeArg(t), string(doc), string(fold))
+			r.SourceHash, r.PasswordHash, r.Version, s.d.timeArg(t), s.d.timeArg(t), string(doc), string(fold))
 		if err != nil {
 			return s.resourceErr(err, "creating", &r)
 		}
@@ -163,6 +163,7 @@ func (s *Store) Update(ctx context.Context, orgID string, kind store.Kind, id st
 		// What the store owns is not fn's to change.
 		next.OrgID, next.ID, next.Kind = cur.OrgID, cur.ID, cur.Kind
 		next.Version, next.Created, next.Modified, next.Archived = cur.Version, cur.Created, cur.Modified, nil
+		next.SourceHash = cur.SourceHash
 		if !mc.Empty() && kind != store.KindGroup {
 			return fmt.Errorf("updating %s %q: only groups have members", kindNoun(kind), id)
 		}
@@ -173,10 +174,10 @@ func (s *Store) Update(ctx context.Context, orgID string, kind store.Kind, id st
 		t := now()
 		changed := !sameColumns(&cur, &next) || !bytes.Equal(before, doc)
 		if changed {
-			next.Version, next.Modified = cur.Version+1, t
+			next.Version, next.Modified, next.SourceHash = cur.Version+1, t, ""
 			_, err := c.exec(ctx, `UPDATE resources SET name = ?, name_fold = ?, external_id = ?,
 				display_name = ?, display_name_fold = ?, active = ?, inactive_reason = ?, source = ?,
-				source_id = ?, password_hash = ?, version = ?, modified = ?, doc = ?, fold = ?
+				source_id = ?, source_hash = '', password_hash = ?, version = ?, modified = ?, doc = ?, fold = ?
 				WHERE org_id = ? AND id = ?`,
 				next.Name, store.Fold(next.Name), next.ExternalID, next.DisplayName, store.Fold(next.DisplayName),
 				next.Active, next.InactiveReason, next.Source, next.SourceID, next.PasswordHash,
@@ -192,8 +193,8 @@ func (s *Store) Update(ctx context.Context, orgID string, kind store.Kind, id st
 			}
 			if moved && !changed {
 				changed = true
-				next.Version, next.Modified = cur.Version+1, t
-				if _, err := c.exec(ctx, `UPDATE resources SET version = ?, modified = ? WHERE org_id = ? AND id = ?`,
+				next.Version, next.Modified, next.SourceHash = cur.Version+1, t, ""
+				if _, err := c.exec(ctx, `UPDATE resources SET version = ?, modified = ?, source_hash = '' WHERE org_id = ? AND id = ?`,
 					next.Version, s.d.timeArg(t), orgID, id); err != nil {
 					return fmt.Errorf("updating %s %q: %w", kindNoun(kind), id, err)
 				}

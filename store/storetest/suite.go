@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SyncRunsOrder", testSyncRunsOrder},
 		{"SyncChanges", testSyncChanges},
 		{"SyncSources", testSyncSources},
+		{"SyncSourceState", testSyncSourceState},
+		{"SyncSourceHashes", testSyncSourceHashes},
 		{"SyncLock", testSyncLock},
 		{"ListFilter", testListFilter},
 		{"ListRelations", testListRelations},

@@ -2,6 +2,7 @@ package ldapsync
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,6 +37,13 @@ type pendingUser struct {
 type managerFix struct {
 	id, sourceID, name, dn string
 	old                    any // the stored manager value
+	// vouch: but for its manager the user is in step; once the manager
+	// is resolved unchanged, its hash (base completed with the manager)
+	// is set, if it is still at version with the stored hash.
+	vouch   bool
+	base    [sha256.Size]byte
+	version int64
+	hash    string
 }
 
 func newUserState() userState {
@@ -119,16 +127,17 @@ func (r *syncRun) readUsers(ctx context.Context, conn *Conn) error {
 // flushUsers applies a batch of users.
 func (r *syncRun) flushUsers(ctx context.Context, batch []pendingUser) error {
 	r.users.read += len(batch)
-	ids := make([]string, 0, len(batch))
-	for _, p := range batch {
-		ids = append(ids, p.u.SourceID)
-	}
-	existing, err := r.e.st.BySourceIDs(ctx, r.org.ID, r.owner, store.KindUser, ids)
+	fast, existing, err := r.lookUpUsers(ctx, batch)
 	if err != nil {
 		return err
 	}
 	var queued []queuedUser
-	for _, p := range batch {
+	for i, p := range batch {
+		if fast[i] != "" {
+			r.users.see(fast[i], p.u)
+			r.noteOU(fast[i], p.u)
+			continue
+		}
 		cur, exists := existing[p.u.SourceID]
 		if p.u.SourceID == "" {
 			exists = false
@@ -169,6 +178,48 @@ func (r *syncRun) flushUsers(ctx context.Context, batch []pendingUser) error {
 	return nil
 }
 
+// lookUpUsers finds the stored users of a batch: fast[i] is the id of
+// batch[i] when its stored hash says it is in step (nothing to do but
+// note it), and existing holds the full stored resources of the others,
+// by SourceID, so that only those documents are read and decoded.
+func (r *syncRun) lookUpUsers(ctx context.Context, batch []pendingUser) (fast []string, existing map[string]store.Resource, err error) {
+	ids := make([]string, 0, len(batch))
+	for _, p := range batch {
+		ids = append(ids, p.u.SourceID)
+	}
+	states, err := r.e.st.SourceHashes(ctx, r.org.ID, r.owner, store.KindUser, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := make(map[string]string, len(batch)) // DN key → id of the batch's stored users
+	for _, p := range batch {
+		if st, ok := states[p.u.SourceID]; ok && p.u.SourceID != "" && p.u.DNKey != "" {
+			known[p.u.DNKey] = st.ID
+		}
+	}
+	fast = make([]string, len(batch))
+	full := ids[:0]
+	for i, p := range batch {
+		st, ok := states[p.u.SourceID]
+		if !ok || p.u.SourceID == "" {
+			continue
+		}
+		if p.err == nil {
+			in, err := r.inStep(st, p.u, known)
+			if err != nil {
+				return nil, nil, err
+			}
+			if in {
+				fast[i] = st.ID
+				continue
+			}
+		}
+		full = append(full, p.u.SourceID)
+	}
+	existing, err = r.e.st.BySourceIDs(ctx, r.org.ID, r.owner, store.KindUser, full)
+	return fast, existing, err
+}
+
 // dirReason is the directory reason for a mapped user's Reason.
 func dirReason(u DirUser) string {
 	if u.Reason == ReasonExpired {
@@ -201,9 +252,18 @@ func (r *syncRun) syncUser(ctx context.Context, cur store.Resource, u DirUser, a
 	}
 	r.users.see(cur.ID, u)
 	r.noteOU(cur.ID, u)
+	lifecycle := (u.Disabled && cur.Active) || (!u.Disabled && !cur.Active && directory.IsSyncReason(cur.InactiveReason))
 	if deferred {
-		r.users.managers = append(r.users.managers, managerFix{id: cur.ID, sourceID: u.SourceID, name: u.UserName,
-			dn: u.ManagerDN, old: getKeys(cur.Attrs, managerPath)})
+		f := managerFix{id: cur.ID, sourceID: u.SourceID, name: u.UserName, dn: u.ManagerDN,
+			old: getKeys(cur.Attrs, managerPath), version: cur.Version, hash: cur.SourceHash}
+		if len(attrs) == 0 && !adopt && !lifecycle && !r.dry {
+			base, err := r.baseHash(u)
+			if err != nil {
+				return err
+			}
+			f.vouch, f.base = true, base
+		}
+		r.users.managers = append(r.users.managers, f)
 	}
 	if len(attrs) > 0 || adopt {
 		c := &change{kind: ChangeUpdate, id: cur.ID, sourceID: u.SourceID, name: u.UserName,
@@ -227,6 +287,9 @@ func (r *syncRun) syncUser(ctx context.Context, cur store.Resource, u DirUser, a
 			return r.record(ctx, lc)
 		}
 		return r.recordResult(ctx, lc, nil, r.applier().setActive(ctx, lc, true, ""))
+	}
+	if len(attrs) == 0 && !adopt && !deferred && lc.kind == "" {
+		return r.vouch(ctx, cur, u)
 	}
 	return nil
 }
@@ -319,6 +382,11 @@ func (r *syncRun) resolveManagers(ctx context.Context) error {
 		}
 		mc := managerChange(cur, mid)
 		if mc == nil {
+			if f.vouch {
+				if err := r.setHash(ctx, f.id, f.version, f.hash, r.withManager(f.base, f.dn, mid)); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		c := &change{kind: ChangeUpdate, id: f.id, sourceID: f.sourceID, name: f.name,

@@ -95,7 +95,7 @@ func (r *syncRun) settleDeactivations(ctx context.Context, cs []*change, state, 
 func (r *syncRun) leavers(ctx context.Context) ([]*change, int, error) {
 	var out []*change
 	active := 0
-	err := r.e.st.EachBySource(ctx, r.org.ID, r.owner, store.KindUser, func(u store.Resource) error {
+	err := r.e.st.EachSourceState(ctx, r.org.ID, r.owner, store.KindUser, func(u store.SourceState) error {
 		if !u.Active {
 			return nil
 		}
