@@ -54,6 +54,15 @@ func NewID() string {
 // Create stores a new resource owned by the actor's source. r.Attrs is the
 // canonical document; the columns are derived from it.
 func (s *Service) Create(ctx context.Context, a Actor, r store.Resource, members []string) (store.Resource, error) {
+	a.prepare(&r)
+	return s.store.Create(ctx, r, members)
+}
+
+// prepare readies a new resource for the store: owned by the actor's
+// organization and (unless set) source, with an id, active unless the
+// document says otherwise, its columns derived from the document, and an
+// inactive one's reason kept when given, else the actor's.
+func (a Actor) prepare(r *store.Resource) {
 	r.OrgID = a.OrgID
 	if r.ID == "" {
 		r.ID = NewID()
@@ -66,11 +75,16 @@ func (s *Service) Create(ctx context.Context, a Actor, r store.Resource, members
 			r.Attrs["active"] = true // RFC 7643 leaves the default to us: a provisioned user is active
 		}
 	}
-	Derive(&r)
-	if !r.Active {
+	reason := r.InactiveReason
+	Derive(r)
+	switch {
+	case r.Active:
+		r.InactiveReason = ""
+	case reason != "":
+		r.InactiveReason = reason
+	default:
 		r.InactiveReason = a.reason()
 	}
-	return s.store.Create(ctx, r, members)
 }
 
 // Update runs fn on the current resource and stores the result, keeping the

@@ -60,29 +60,7 @@ type batchCreator interface {
 // set, else gets the actor's.
 func (s *Service) CreateMany(ctx context.Context, a Actor, rs []store.Resource) error {
 	for i := range rs {
-		r := &rs[i]
-		r.OrgID = a.OrgID
-		if r.ID == "" {
-			r.ID = NewID()
-		}
-		if r.Source == "" {
-			r.Source = a.Source
-		}
-		if r.Kind == store.KindUser {
-			if _, ok := r.Attrs["active"]; !ok {
-				r.Attrs["active"] = true
-			}
-		}
-		reason := r.InactiveReason
-		Derive(r)
-		switch {
-		case r.Active:
-			r.InactiveReason = ""
-		case reason != "":
-			r.InactiveReason = reason
-		default:
-			r.InactiveReason = a.reason()
-		}
+		a.prepare(&rs[i])
 	}
 	if bc, ok := s.store.(batchCreator); ok {
 		return bc.CreateMany(ctx, rs)
