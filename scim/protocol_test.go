@@ -55,36 +55,38 @@ func TestConcurrentMembershipPatches(t *testing.T) {
 
 // TestETags covers meta.version, ETag, If-Match and If-None-Match.
 func TestETags(t *testing.T) {
-	env := newEnv(t, sqliteURL(t))
-	code, m, h := env.do(t, "POST", "/Users", `{"userName":"etag@acme.test"}`)
-	if code != 201 {
-		t.Fatalf("create: %d %v", code, m)
-	}
-	id, tag := m["id"].(string), h.Get("ETag")
-	if tag != `W/"1"` || m["meta"].(map[string]any)["version"] != tag {
-		t.Fatalf("ETag %q meta.version %v", tag, m["meta"])
-	}
-	if code, _, _ := env.do(t, "GET", "/Users/"+id, "", "If-None-Match", tag); code != http.StatusNotModified {
-		t.Errorf("If-None-Match current: %d, want 304", code)
-	}
-	patch := `{"Operations":[{"op":"replace","path":"displayName","value":"E. Tag"}]}`
-	if code, _, h = env.do(t, "PATCH", "/Users/"+id, patch, "If-Match", tag); code != 200 || h.Get("ETag") != `W/"2"` {
-		t.Fatalf("PATCH with current If-Match: %d ETag %q", code, h.Get("ETag"))
-	}
-	for _, c := range []struct{ method, body string }{
-		{"PATCH", patch}, {"PUT", `{"userName":"etag@acme.test"}`}, {"DELETE", ""},
-	} {
-		if code, m, _ := env.do(t, c.method, "/Users/"+id, c.body, "If-Match", tag); code != http.StatusPreconditionFailed {
-			t.Errorf("%s with stale If-Match: %d %v, want 412", c.method, code, m)
+	eachDB(t, func(t *testing.T, url string) {
+		env := newEnv(t, url)
+		code, m, h := env.do(t, "POST", "/Users", `{"userName":"etag@acme.test"}`)
+		if code != 201 {
+			t.Fatalf("create: %d %v", code, m)
 		}
-	}
-	if code, _, _ := env.do(t, "GET", "/Users/"+id, "", "If-None-Match", tag); code != 200 {
-		t.Errorf("If-None-Match stale: %d, want 200", code)
-	}
-	// The same PATCH again changes nothing, so the version stays.
-	if code, _, h = env.do(t, "PATCH", "/Users/"+id, patch); code != 200 || h.Get("ETag") != `W/"2"` {
-		t.Errorf("no-op PATCH: %d ETag %q, want W/\"2\"", code, h.Get("ETag"))
-	}
+		id, tag := m["id"].(string), h.Get("ETag")
+		if tag != `W/"1"` || m["meta"].(map[string]any)["version"] != tag {
+			t.Fatalf("ETag %q meta.version %v", tag, m["meta"])
+		}
+		if code, _, _ := env.do(t, "GET", "/Users/"+id, "", "If-None-Match", tag); code != http.StatusNotModified {
+			t.Errorf("If-None-Match current: %d, want 304", code)
+		}
+		patch := `{"Operations":[{"op":"replace","path":"displayName","value":"E. Tag"}]}`
+		if code, _, h = env.do(t, "PATCH", "/Users/"+id, patch, "If-Match", tag); code != 200 || h.Get("ETag") != `W/"2"` {
+			t.Fatalf("PATCH with current If-Match: %d ETag %q", code, h.Get("ETag"))
+		}
+		for _, c := range []struct{ method, body string }{
+			{"PATCH", patch}, {"PUT", `{"userName":"etag@acme.test"}`}, {"DELETE", ""},
+		} {
+			if code, m, _ := env.do(t, c.method, "/Users/"+id, c.body, "If-Match", tag); code != http.StatusPreconditionFailed {
+				t.Errorf("%s with stale If-Match: %d %v, want 412", c.method, code, m)
+			}
+		}
+		if code, _, _ := env.do(t, "GET", "/Users/"+id, "", "If-None-Match", tag); code != 200 {
+			t.Errorf("If-None-Match stale: %d, want 200", code)
+		}
+		// The same PATCH again changes nothing, so the version stays.
+		if code, _, h = env.do(t, "PATCH", "/Users/"+id, patch); code != 200 || h.Get("ETag") != `W/"2"` {
+			t.Errorf("no-op PATCH: %d ETag %q, want W/\"2\"", code, h.Get("ETag"))
+		}
+	})
 }
 
 // TestLimits covers the body size limit (413) and the per-token rate
