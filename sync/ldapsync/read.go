@@ -53,6 +53,26 @@ var ErrIncomplete = errors.New("directory read incomplete")
 // before ctx's deadline if sooner.
 func (c *Conn) Stream(ctx context.Context, base, filter string, attrs []string, pageSize int,
 	fn func(*ldap.Entry) error) (Completeness, error) {
+	n := 0
+	comp, err := c.streamPages(ctx, base, filter, attrs, pageSize, func(page []*ldap.Entry) error {
+		for i, e := range page {
+			page[i] = nil // the page does not keep delivered entries alive
+			n++
+			if ferr := fn(e); ferr != nil {
+				return ferr
+			}
+		}
+		return nil
+	})
+	comp.Entries = n
+	return comp, err
+}
+
+// streamPages is Stream a page at a time: fn gets each page's entries (it
+// may keep or clear the slice) and comp.Entries counts the entries of
+// the pages passed to fn, whatever fn did with them.
+func (c *Conn) streamPages(ctx context.Context, base, filter string, attrs []string, pageSize int,
+	fn func([]*ldap.Entry) error) (Completeness, error) {
 	var comp Completeness
 	if pageSize <= 0 {
 		pageSize = c.src.PageSize
@@ -82,15 +102,12 @@ func (c *Conn) Stream(ctx context.Context, base, filter string, attrs []string, 
 		if err == nil {
 			cookie, pagingErr = nextCookie(res)
 		}
-		if res != nil {
-			for i, e := range res.Entries {
-				res.Entries[i] = nil // the page does not keep delivered entries alive
-				comp.Entries++
-				if ferr := fn(e); ferr != nil {
-					c.abandon(ctx, req, cookie)
-					comp.Reason = "stopped by the caller: " + ferr.Error()
-					return comp, ferr
-				}
+		if res != nil && len(res.Entries) > 0 {
+			comp.Entries += len(res.Entries)
+			if ferr := fn(res.Entries); ferr != nil {
+				c.abandon(ctx, req, cookie)
+				comp.Reason = "stopped by the caller: " + ferr.Error()
+				return comp, ferr
 			}
 		}
 		if err != nil {

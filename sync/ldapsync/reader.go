@@ -15,19 +15,83 @@ import (
 // (see Mapper.User; fn records it and returns nil to go on). now decides
 // account expiry. fn's own error stops the read and is returned.
 //
+// Entries are mapped, and fn called, in order on a second goroutine while
+// the next page is being read (at most two pages wait for it); fn is
+// never called after Users returns. When ctx is done the pages not yet
+// mapped are dropped.
+//
 // The result is that of Stream, and an entry without the id attribute
 // also makes the read incomplete (ErrIncomplete): an unidentifiable entry
 // might be a user the engine would otherwise think gone.
 func (c *Conn) Users(ctx context.Context, m *Mapper, now time.Time, fn func(DirUser, error) error) (Completeness, error) {
 	var noID idless
-	comp, err := c.Stream(ctx, c.src.UserBaseDN, c.src.UserFilter, m.UserAttributes(), c.src.PageSize,
-		func(e *ldap.Entry) error {
-			u, merr := m.User(e, now)
-			noID.note(e.DN, merr)
-			return fn(u, merr)
+	pages := make(chan []*ldap.Entry, 1)
+	failed := make(chan struct{}) // closed when fn fails
+	done := make(chan struct{})
+	var (
+		delivered int
+		ferr      error // fn's error, set before failed is closed
+		dropped   bool  // pages were left unmapped (ctx done)
+	)
+	go func() {
+		defer close(done)
+		for page := range pages {
+			if ferr != nil || dropped {
+				continue // drain
+			}
+			if ctx.Err() != nil {
+				dropped = true
+				continue
+			}
+			for i, e := range page {
+				page[i] = nil
+				u, merr := m.User(e, now)
+				noID.note(e.DN, merr)
+				delivered++
+				if err := fn(u, merr); err != nil {
+					ferr = err
+					close(failed)
+					break
+				}
+			}
+		}
+	}()
+	comp, err := c.streamPages(ctx, c.src.UserBaseDN, c.src.UserFilter, m.UserAttributes(), c.src.PageSize,
+		func(page []*ldap.Entry) error {
+			select {
+			case <-failed:
+				return errStopped
+			default:
+			}
+			select {
+			case pages <- page:
+				return nil
+			case <-failed:
+				return errStopped
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		})
+	close(pages)
+	<-done
+	comp.Entries = delivered
+	switch {
+	case ferr != nil:
+		comp.Complete = false
+		comp.Reason = "stopped by the caller: " + ferr.Error()
+		return comp, ferr
+	case dropped && err == nil:
+		cerr := ctx.Err()
+		comp.Complete = false
+		comp.Reason = "cancelled: " + cerr.Error()
+		return comp, fmt.Errorf("reading %q: %w", c.src.UserBaseDN, cerr)
+	}
 	return noID.verdict(comp, err, c.src.IDAttribute)
 }
+
+// errStopped stops the read of the pages of Users when fn has failed; fn's
+// error is returned instead.
+var errStopped = errors.New("stopped by the caller")
 
 // Groups streams the groups of the connection's source (GroupBaseDN,
 // GroupFilter, PageSize), mapped by m, to fn, reading the remaining
