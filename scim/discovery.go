@@ -26,14 +26,13 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _
 	base := s.baseURL(r)
 	supported := func(b bool) map[string]any { return map[string]any{"supported": b} }
 	return writeJSON(w, http.StatusOK, map[string]any{
-		"schemas":          []string{schema.ServiceProviderConfigURN},
-		"documentationUri": "https://github.com/scimd/scimd#readme",
-		"patch":            supported(true),
-		"bulk":             map[string]any{"supported": true, "maxOperations": s.cfg.BulkMaxOperations, "maxPayloadSize": s.cfg.BulkMaxPayloadBytes},
-		"filter":           map[string]any{"supported": true, "maxResults": s.cfg.MaxResults},
-		"changePassword":   supported(true),
-		"sort":             supported(true),
-		"etag":             supported(true),
+		"schemas":        []string{schema.ServiceProviderConfigURN},
+		"patch":          supported(true),
+		"bulk":           map[string]any{"supported": true, "maxOperations": s.cfg.BulkMaxOperations, "maxPayloadSize": s.cfg.BulkMaxPayloadBytes},
+		"filter":         map[string]any{"supported": true, "maxResults": s.cfg.MaxResults},
+		"changePassword": supported(true),
+		"sort":           supported(true),
+		"etag":           supported(true),
 		// RFC 9865 §4. Index paging stays the default (§2.4): existing
 		// clients send neither startIndex nor cursor.
 		"pagination": map[string]any{
