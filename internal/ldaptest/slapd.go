@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/scimd/scimd/internal/proclog"
+	"github.com/scimd/scimd/internal/testproc"
 	"io"
 	"net"
 	"os"
@@ -124,7 +124,7 @@ type confData struct {
 type process struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when slapd has exited
-	log  *proclog.Tail
+	log  *testproc.Tail
 }
 
 // startServer sets up the directory, the certificates and the
@@ -213,11 +213,11 @@ func configure(in install, dir string) (*Server, error) {
 // DN can bind on the plain port and a TLS handshake succeeds on the ldaps
 // port.
 func launch(in install, s *Server) (*process, error) {
-	plain, err := freePort()
+	plain, err := testproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	secure, err := freePort()
+	secure, err := testproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +235,7 @@ func launch(in install, s *Server) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting slapd: %w", err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{}), log: &proclog.Tail{}}
+	p := &process{cmd: cmd, done: make(chan struct{}), log: &testproc.Tail{}}
 	go func() {
 		// Drain the log for slapd's whole life so it never blocks on a
 		// full pipe; remember the end for error messages.
@@ -330,19 +330,6 @@ func (s *Server) stop() error {
 		return fmt.Errorf("removing the slapd directory: %w", err)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("unexpected listener address")
-	}
-	return addr.Port, nil
 }
 
 func isExecutable(p string) bool {

@@ -2,11 +2,9 @@ package testdb
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"github.com/scimd/scimd/internal/proclog"
+	"github.com/scimd/scimd/internal/testproc"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,7 +111,7 @@ func startCluster(bin string) (*cluster, error) {
 }
 
 func startPostmaster(bin, dir, data string, runAs *credential) (*cluster, error) {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +142,7 @@ func startPostmaster(bin, dir, data string, runAs *credential) (*cluster, error)
 		url:  fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
 	}
 	ready := make(chan struct{})
-	log := &proclog.Tail{}
+	log := &testproc.Tail{}
 	go func() {
 		// Drain the log for the postmaster's whole life, so it never
 		// blocks on a full pipe; remember the end for error messages.
@@ -189,17 +187,4 @@ func (c *cluster) stop() error {
 		return fmt.Errorf("removing cluster directory: %w", err)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("unexpected listener address")
-	}
-	return addr.Port, nil
 }
