@@ -40,7 +40,7 @@ func (m methods) serve(w http.ResponseWriter, r *http.Request, p directory.Princ
 	return scimerr.New(http.StatusMethodNotAllowed, "", "method %s is not allowed on %s", r.Method, r.URL.Path)
 }
 
-func get(h handlerFunc) methods { return methods{http.MethodGet: h} }
+func get(h handlerFunc) handlerFunc { return methods{http.MethodGet: h}.serve }
 
 func notFound(w http.ResponseWriter, r *http.Request, _ directory.Principal) error {
 	return scimerr.New(http.StatusNotFound, "", "no SCIM endpoint at %s", r.URL.Path)
@@ -50,34 +50,15 @@ func notImplemented(w http.ResponseWriter, r *http.Request, _ directory.Principa
 	return scimerr.New(http.StatusNotImplemented, "", "%s is not supported by this server", r.URL.Path)
 }
 
-type router interface {
-	serve(w http.ResponseWriter, r *http.Request, p directory.Principal) error
-}
-
-type single handlerFunc
-
-func (h single) serve(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
-	return h(w, r, p)
-}
-
 // route names a route for metrics and logs, authenticates, rate-limits,
 // caps the request body at MaxBodyBytes, recovers panics, and turns the
 // handler's error into a SCIM error response.
-func (s *Server) route(name string, h any) http.Handler {
+func (s *Server) route(name string, h handlerFunc) http.Handler {
 	return s.routeLimit(name, s.cfg.MaxBodyBytes, h)
 }
 
 // routeLimit is route with another body limit (/Bulk has its own).
-func (s *Server) routeLimit(name string, maxBody int64, h any) http.Handler {
-	var rt router
-	switch v := h.(type) {
-	case methods:
-		rt = v
-	case func(http.ResponseWriter, *http.Request, directory.Principal) error:
-		rt = single(v)
-	default:
-		panic(fmt.Sprintf("scim: route %s: unsupported handler %T", name, h))
-	}
+func (s *Server) routeLimit(name string, maxBody int64, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		obs.SetRoute(r.Context(), name)
 		defer func() {
@@ -95,7 +76,7 @@ func (s *Server) routeLimit(name string, maxBody int64, h any) http.Handler {
 		}
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			err = rt.serve(w, r, p)
+			err = h(w, r, p)
 		}
 		if err != nil {
 			s.writeError(w, r, err)

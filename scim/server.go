@@ -137,10 +137,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(base+"/ResourceTypes/{id}", s.route("/ResourceTypes/{id}", get(s.resourceType)))
 	mux.Handle(base+"/Schemas", s.route("/Schemas", get(s.schemas)))
 	mux.Handle(base+"/Schemas/{id}", s.route("/Schemas/{id}", get(s.schema)))
-	mux.Handle(base+"/Bulk", s.routeLimit("/Bulk", s.cfg.BulkMaxPayloadBytes, methods{http.MethodPost: s.bulk}))
+	mux.Handle(base+"/Bulk", s.routeLimit("/Bulk", s.cfg.BulkMaxPayloadBytes, methods{http.MethodPost: s.bulk}.serve))
 	// Queries over every resource type (RFC 7644 §3.4.2.1, §3.4.3).
-	mux.Handle(base, s.route("/", methods{http.MethodGet: s.rootList}))
-	mux.Handle(base+"/.search", s.route("/.search", methods{http.MethodPost: s.rootSearch}))
+	mux.Handle(base, s.route("/", methods{http.MethodGet: s.rootList}.serve))
+	mux.Handle(base+"/.search", s.route("/.search", methods{http.MethodPost: s.rootSearch}.serve))
 	for _, p := range []string{"/Me"} {
 		mux.Handle(base+p, s.route(p, notImplemented))
 	}
@@ -198,15 +198,15 @@ func (s *Server) mountResource(mux *http.ServeMux, base, ep string, kind store.K
 	mux.Handle(base+ep, s.route(ep, methods{
 		http.MethodGet:  bind((*resourceHandler).list),
 		http.MethodPost: bind((*resourceHandler).create),
-	}))
+	}.serve))
 	// More specific than {id}: ".search" is never an id (RFC 7644 §3.4.3).
-	mux.Handle(base+ep+"/.search", s.route(ep+"/.search", methods{http.MethodPost: bind((*resourceHandler).search)}))
+	mux.Handle(base+ep+"/.search", s.route(ep+"/.search", methods{http.MethodPost: bind((*resourceHandler).search)}.serve))
 	mux.Handle(base+ep+"/{id}", s.route(ep+"/{id}", methods{
 		http.MethodGet:    bind((*resourceHandler).get),
 		http.MethodPut:    bind((*resourceHandler).replace),
 		http.MethodPatch:  bind((*resourceHandler).patch),
 		http.MethodDelete: bind((*resourceHandler).delete),
-	}))
+	}.serve))
 }
 
 func (s *Server) resourceHandler(ctx context.Context, orgID string, kind store.Kind) (*resourceHandler, error) {
