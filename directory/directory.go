@@ -28,6 +28,9 @@ type Actor struct {
 	Name   string // token name, sync run id, CLI user
 	// InactiveReason is recorded when this actor sets active=false.
 	InactiveReason string
+	// Who, when set, is how audit events name the actor ("cli:alice");
+	// else it follows from Source and Name (Label).
+	Who string
 }
 
 // Service applies the rules on top of a store.
@@ -51,11 +54,30 @@ func NewID() string {
 	return id.String()
 }
 
+// writer returns the store view a's writes go through: the organization's
+// policy is enforced and every change recorded with its events, in the
+// write's transaction.
+func (s *Service) writer(ctx context.Context, a Actor) (store.Store, store.Policy, error) {
+	p, err := s.store.Policy(ctx, a.OrgID)
+	if err != nil {
+		return nil, p, err
+	}
+	return s.store.Recording(hook(a, p)), p, nil
+}
+
 // Create stores a new resource owned by the actor's source. r.Attrs is the
-// canonical document; the columns are derived from it.
+// canonical document; the columns are derived from it. The organization's
+// policy applies (catalogues, seat limit).
 func (s *Service) Create(ctx context.Context, a Actor, r store.Resource, members []string) (store.Resource, error) {
+	w, p, err := s.writer(ctx, a)
+	if err != nil {
+		return store.Resource{}, err
+	}
 	a.prepare(&r)
-	return s.store.Create(ctx, r, members)
+	if err := checkCatalogues(p, &r); err != nil {
+		return store.Resource{}, err
+	}
+	return w.Create(ctx, r, members)
 }
 
 // prepare readies a new resource for the store: owned by the actor's
@@ -88,9 +110,16 @@ func (a Actor) prepare(r *store.Resource) {
 }
 
 // Update runs fn on the current resource and stores the result, keeping the
-// columns and the lifecycle in step with the document.
+// columns and the lifecycle in step with the document. The organization's
+// policy applies (catalogues, immutable attributes, seat limit).
 func (s *Service) Update(ctx context.Context, a Actor, kind store.Kind, id string, fn store.UpdateFunc) (store.Resource, error) {
-	return s.store.Update(ctx, a.OrgID, kind, id, func(r *store.Resource) (*store.MemberChange, error) {
+	w, p, err := s.writer(ctx, a)
+	if err != nil {
+		return store.Resource{}, err
+	}
+	return w.Update(ctx, a.OrgID, kind, id, func(r *store.Resource) (*store.MemberChange, error) {
+		before := *r
+		before.Attrs = cloneDoc(r.Attrs)
 		wasActive := r.Active
 		mc, err := fn(r)
 		if err != nil {
@@ -103,14 +132,24 @@ func (s *Service) Update(ctx context.Context, a Actor, kind store.Kind, id strin
 		case wasActive:
 			r.InactiveReason = a.reason()
 		}
+		if err := checkImmutable(p, &before, r); err != nil {
+			return nil, err
+		}
+		if err := checkCatalogues(p, r); err != nil {
+			return nil, err
+		}
 		return mc, nil
 	})
 }
 
-// Archive archives a resource (a SCIM DELETE): it answers 404 from then
-// on, keeps its history and frees its name. check may veto it.
+// Archive archives a resource: it answers 404 from then on, keeps its
+// history and frees its name. check may veto it.
 func (s *Service) Archive(ctx context.Context, a Actor, kind store.Kind, id string, check func(store.Resource) error) error {
-	return s.store.Archive(ctx, a.OrgID, kind, id, check)
+	w, _, err := s.writer(ctx, a)
+	if err != nil {
+		return err
+	}
+	return w.Archive(ctx, a.OrgID, kind, id, check)
 }
 
 func (a Actor) reason() string {

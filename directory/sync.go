@@ -59,14 +59,21 @@ type batchCreator interface {
 // at the first error. An inactive resource keeps its InactiveReason when
 // set, else gets the actor's.
 func (s *Service) CreateMany(ctx context.Context, a Actor, rs []store.Resource) error {
+	w, p, err := s.writer(ctx, a)
+	if err != nil {
+		return err
+	}
 	for i := range rs {
 		a.prepare(&rs[i])
+		if err := checkCatalogues(p, &rs[i]); err != nil {
+			return err
+		}
 	}
-	if bc, ok := s.store.(batchCreator); ok {
+	if bc, ok := w.(batchCreator); ok {
 		return bc.CreateMany(ctx, rs)
 	}
 	for _, r := range rs {
-		if _, err := s.store.Create(ctx, r, nil); err != nil {
+		if _, err := w.Create(ctx, r, nil); err != nil {
 			return err
 		}
 	}

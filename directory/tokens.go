@@ -27,6 +27,7 @@ type Principal struct {
 	OrgID     string
 	TokenID   string
 	TokenName string
+	Scope     string // store.ScopeSCIM or store.ScopeAdmin
 }
 
 // Actor returns the actor a SCIM request from p writes as.
@@ -39,6 +40,15 @@ func (p Principal) Actor() Actor {
 // and only SHA-256(secret) is kept (the secret has 256 bits of entropy, so
 // a fast hash is safe).
 func (s *Service) CreateToken(ctx context.Context, orgID, name string) (string, store.Token, error) {
+	return s.CreateScopedToken(ctx, orgID, name, store.ScopeSCIM)
+}
+
+// CreateScopedToken is CreateToken for a token of the given scope
+// (store.ScopeSCIM or store.ScopeAdmin).
+func (s *Service) CreateScopedToken(ctx context.Context, orgID, name, scope string) (string, store.Token, error) {
+	if scope != store.ScopeSCIM && scope != store.ScopeAdmin {
+		return "", store.Token{}, fmt.Errorf("unknown token scope %q (want %q or %q)", scope, store.ScopeSCIM, store.ScopeAdmin)
+	}
 	if strings.TrimSpace(name) == "" {
 		return "", store.Token{}, errors.New("a token needs a name")
 	}
@@ -53,7 +63,7 @@ func (s *Service) CreateToken(ctx context.Context, orgID, name string) (string, 
 	id := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(idBytes))
 	sec := base64.RawURLEncoding.EncodeToString(secret)
 	sum := sha256.Sum256([]byte(sec))
-	t := store.Token{ID: id, OrgID: orgID, Name: name, Hash: sum[:], Created: time.Now().UTC()}
+	t := store.Token{ID: id, OrgID: orgID, Name: name, Hash: sum[:], Created: time.Now().UTC(), Scope: scope}
 	if err := s.store.CreateToken(ctx, t); err != nil {
 		return "", store.Token{}, fmt.Errorf("storing token %q: %w", name, err)
 	}
@@ -82,7 +92,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if subtle.ConstantTimeCompare(sum[:], t.Hash) != 1 || t.Revoked != nil {
 		return Principal{}, ErrUnauthenticated
 	}
-	return Principal{OrgID: t.OrgID, TokenID: t.ID, TokenName: t.Name}, nil
+	return Principal{OrgID: t.OrgID, TokenID: t.ID, TokenName: t.Name, Scope: t.Scope}, nil
 }
 
 // EnsureOrg returns the organization named name, creating it when absent;

@@ -79,7 +79,16 @@ type Token struct {
 	Hash    []byte
 	Created time.Time
 	Revoked *time.Time
+	// Scope is what the token may do: ScopeSCIM (the default) or
+	// ScopeAdmin (the admin API, /api/v1).
+	Scope string
 }
+
+// Token scopes.
+const (
+	ScopeSCIM  = "scim"
+	ScopeAdmin = "admin"
+)
 
 // Resource is a User or a Group. The SCIM document (every attribute but id,
 // meta, members, groups and password) lives in Attrs with canonical
@@ -114,6 +123,10 @@ type Resource struct {
 	Created      time.Time
 	Modified     time.Time
 	Archived     *time.Time // set once archived; archived rows are invisible to Get/List/Update
+	// Joined is when a user was first stored or updated as active, set by
+	// the store (nil while a user has never been active; nil for groups).
+	// A change that sets it is the user's "joiner" moment.
+	Joined *time.Time
 	// Attrs as read back holds JSON values: map[string]any, []any,
 	// string, bool, nil and float64 for every number.
 	Attrs map[string]any
@@ -180,6 +193,10 @@ type Query struct {
 	// Before set; Page.Total is then -1), so such a page costs the same at
 	// any depth of a large list. Index pages are always counted.
 	NoTotal bool
+	// Archived lists archived (not purged) resources instead of live
+	// ones; with ArchivedBefore set, only those archived before it.
+	Archived       bool
+	ArchivedBefore time.Time
 }
 
 // Keyset is the position of one resource in a sorted list: its sort value
@@ -244,6 +261,8 @@ type Store interface {
 	SchemaStore
 	TeamStore
 	SyncStore
+	AuditStore
+	PolicyStore
 
 	Ping(ctx context.Context) error
 	Close() error

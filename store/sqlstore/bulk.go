@@ -8,7 +8,7 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// bulkRows is how many resources one multi-row INSERT carries (19
+// bulkRows is how many resources one multi-row INSERT carries (20
 // parameters each, below both drivers' limits).
 const bulkRows = 400
 
@@ -33,26 +33,42 @@ func (s *Store) CreateMany(ctx context.Context, rs []store.Resource) error {
 			return fmt.Errorf("bulk create: %s %q: %w", kindNoun(rs[i].Kind), rs[i].Name, err)
 		}
 		docs[i] = encoded{string(doc), string(fold)}
+		rs[i].Version, rs[i].Created, rs[i].Modified, rs[i].Archived = 1, t, t, nil
+		rs[i].Joined = joinedAt(&rs[i], nil, t)
+		if s.hook != nil { // the hook sees the stored form
+			row := resourceRow{Doc: doc}
+			stored, err := row.resource()
+			if err != nil {
+				return err
+			}
+			rs[i].Attrs = stored.Attrs
+		}
 	}
 	err := s.write(ctx, func(c conn) error {
 		for start := 0; start < len(rs); start += bulkRows {
 			end := min(start+bulkRows, len(rs))
 			values := make([]string, 0, end-start)
-			args := make([]any, 0, 19*(end-start))
+			args := make([]any, 0, 20*(end-start))
 			for i := start; i < end; i++ {
 				r := &rs[i]
-				values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)")
+				values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)")
 				args = append(args, r.OrgID, r.ID, string(r.Kind), r.Name, store.Fold(r.Name), r.ExternalID,
 					r.DisplayName, store.Fold(r.DisplayName), r.Active, r.InactiveReason, r.Source, r.SourceID,
-					r.SourceHash, r.PasswordHash, s.d.timeArg(t), s.d.timeArg(t), docs[i].doc, docs[i].fold)
+					r.SourceHash, r.PasswordHash, s.d.timeArg(t), s.d.timeArg(t), s.timePtrArg(r.Joined),
+					docs[i].doc, docs[i].fold)
 			}
 			_, err := c.exec(ctx, `INSERT INTO resources (org_id, id, kind, name, name_fold, external_id,
 				display_name, display_name_fold, active, inactive_reason, source, source_id, source_hash,
-				password_hash, version, created, modified, doc, fold) VALUES `+strings.Join(values, ", "), args...)
+				password_hash, version, created, modified, joined, doc, fold) VALUES `+strings.Join(values, ", "), args...)
 			if err != nil {
 				first := rs[start]
 				first.Name, first.ID = "", ""
 				return s.resourceErr(err, "bulk creating", &first)
+			}
+		}
+		for i := range rs {
+			if err := s.record(ctx, c, rs[i].OrgID, store.Change{Op: store.OpCreate, After: &rs[i]}); err != nil {
+				return err
 			}
 		}
 		return nil

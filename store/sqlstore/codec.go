@@ -86,13 +86,14 @@ type resourceRow struct {
 	Created        dbTime `db:"created"`
 	Modified       dbTime `db:"modified"`
 	Archived       dbTime `db:"archived"`
+	Joined         dbTime `db:"joined"`
 	Doc            []byte `db:"doc"`
 }
 
 // resourceCols is the select list matching resourceRow, for alias r.
 const resourceCols = `r.org_id, r.id, r.kind, r.name, r.external_id, r.display_name, r.active,
 	r.inactive_reason, r.source, r.source_id, r.source_hash, r.password_hash, r.version, r.created, r.modified,
-	r.archived, r.doc`
+	r.archived, r.joined, r.doc`
 
 func (row *resourceRow) resource() (store.Resource, error) {
 	attrs := map[string]any{}
@@ -118,6 +119,7 @@ func (row *resourceRow) resource() (store.Resource, error) {
 		Created:        row.Created.T,
 		Modified:       row.Modified.T,
 		Archived:       row.Archived.ptr(),
+		Joined:         row.Joined.ptr(),
 		Attrs:          attrs,
 	}, nil
 }

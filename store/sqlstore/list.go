@@ -41,24 +41,41 @@ type listing struct {
 }
 
 func (s *Store) list(ctx context.Context, orgID string, kind store.Kind, q store.Query) (store.Page, error) {
+	var page store.Page
+	err := s.read(ctx, func(c conn) (err error) {
+		page, err = s.listIn(ctx, c, orgID, kind, q)
+		return err
+	})
+	return page, err
+}
+
+// listIn runs a List inside c (a read snapshot or a write transaction).
+func (s *Store) listIn(ctx context.Context, c conn, orgID string, kind store.Kind, q store.Query) (store.Page, error) {
 	if q.After != nil && q.Before != nil {
 		return store.Page{}, fmt.Errorf("a query cannot page both after and before a position")
 	}
-	c := &compiler{d: s.d, orgID: orgID}
+	cc := &compiler{d: s.d, orgID: orgID}
 	l := listing{
 		where:  sqlf("r.org_id = %s AND r.kind = %s AND r.archived IS NULL", bind(orgID), bind(string(kind))),
 		count:  max(q.Count, 0),
 		offset: max(q.StartIndex, 1) - 1,
 	}
+	if q.Archived {
+		l.where = sqlf("r.org_id = %s AND r.kind = %s AND r.archived IS NOT NULL AND r.purged IS NULL",
+			bind(orgID), bind(string(kind)))
+		if !q.ArchivedBefore.IsZero() {
+			l.where = sqlf("%s AND r.archived < %s", l.where, bind(s.d.timeArg(q.ArchivedBefore.UTC())))
+		}
+	}
 	if q.Filter != nil {
-		f, err := c.expr(q.Filter, rootScope())
+		f, err := cc.expr(q.Filter, rootScope())
 		if err != nil {
 			return store.Page{}, err
 		}
 		l.where = sqlf("%s AND %s", l.where, f)
 	}
 	var err error
-	if l.ord, err = c.newOrder(q); err != nil {
+	if l.ord, err = cc.newOrder(q); err != nil {
 		return store.Page{}, err
 	}
 	if k := q.After; k != nil || q.Before != nil {
@@ -74,7 +91,7 @@ func (s *Store) list(ctx context.Context, orgID string, kind store.Kind, q store
 	}
 
 	var page store.Page
-	err = s.read(ctx, func(c conn) error {
+	err = func() error {
 		if q.NoTotal && l.anchor != nil { // index pages need the total
 			page.Total = -1
 		} else {
@@ -90,7 +107,7 @@ func (s *Store) list(ctx context.Context, orgID string, kind store.Kind, q store
 			return s.byOffset(ctx, c, l, &page)
 		}
 		return s.byKeyset(ctx, c, l, &page)
-	})
+	}()
 	return page, err
 }
 

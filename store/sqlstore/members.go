@@ -13,11 +13,10 @@ import (
 const inLimit = 500
 
 // applyMemberChange applies mc to a group's membership inside a write
-// transaction: Clear, then RemoveWhere, then Remove, then Add. It reports
-// whether any edge changed. Remove and Add cost O(len(ids)); Clear and
+// transaction: Clear, then RemoveWhere, then Remove, then Add. It returns
+// the member ids whose edges it added and removed. Remove and Add cost O(len(ids)); Clear and
 // RemoveWhere read the current members.
-func (s *Store) applyMemberChange(ctx context.Context, c conn, orgID, groupID string, mc *store.MemberChange) (bool, error) {
-	var changed int64
+func (s *Store) applyMemberChange(ctx context.Context, c conn, orgID, groupID string, mc *store.MemberChange) (added, removed []store.Member, err error) {
 	if mc.Clear {
 		// Remove every edge (hidden ones to archived members included)
 		// except those Add puts back, so that replacing the members with
@@ -25,7 +24,7 @@ func (s *Store) applyMemberChange(ctx context.Context, c conn, orgID, groupID st
 		var ids []string
 		if err := c.sel(ctx, &ids, `SELECT member_id FROM members WHERE org_id = ? AND group_id = ?`,
 			orgID, groupID); err != nil {
-			return false, fmt.Errorf("reading members of group %q: %w", groupID, err)
+			return nil, nil, fmt.Errorf("reading members of group %q: %w", groupID, err)
 		}
 		keep := make(map[string]bool, len(mc.Add))
 		for _, id := range mc.Add {
@@ -39,14 +38,14 @@ func (s *Store) applyMemberChange(ctx context.Context, c conn, orgID, groupID st
 		}
 		n, err := s.removeMembers(ctx, c, orgID, groupID, drop)
 		if err != nil {
-			return false, err
+			return nil, nil, err
 		}
-		changed += n
+		removed = append(removed, n...)
 	}
 	if mc.RemoveWhere != nil {
 		cur, err := s.members(ctx, c, orgID, []string{groupID})
 		if err != nil {
-			return false, err
+			return nil, nil, err
 		}
 		var drop []string
 		for _, m := range cur[groupID] {
@@ -56,45 +55,58 @@ func (s *Store) applyMemberChange(ctx context.Context, c conn, orgID, groupID st
 		}
 		n, err := s.removeMembers(ctx, c, orgID, groupID, drop)
 		if err != nil {
-			return false, err
+			return nil, nil, err
 		}
-		changed += n
+		removed = append(removed, n...)
 	}
 	n, err := s.removeMembers(ctx, c, orgID, groupID, mc.Remove)
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
-	changed += n
-	n, err = s.addMembers(ctx, c, orgID, groupID, mc.Add)
-	if err != nil {
-		return false, err
+	removed = append(removed, n...)
+	if added, err = s.addMembers(ctx, c, orgID, groupID, mc.Add); err != nil {
+		return nil, nil, err
 	}
-	changed += n
-	return changed > 0, nil
+	return added, removed, nil
 }
 
-func (s *Store) removeMembers(ctx context.Context, c conn, orgID, groupID string, ids []string) (int64, error) {
-	var total int64
+// edgeRow is a membership edge as a write returns it.
+type edgeRow struct {
+	ID   string `db:"member_id"`
+	Kind string `db:"member_kind"`
+}
+
+func appendEdges(ms []store.Member, rows []edgeRow) []store.Member {
+	for _, r := range rows {
+		ms = append(ms, store.Member{ID: r.ID, Kind: store.Kind(r.Kind)})
+	}
+	return ms
+}
+
+// removeMembers unlinks ids from the group and returns those that were
+// linked.
+func (s *Store) removeMembers(ctx context.Context, c conn, orgID, groupID string, ids []string) ([]store.Member, error) {
+	var gone []store.Member
 	for _, part := range chunk(dedupe(ids), inLimit) {
+		var n []edgeRow
 		args := append([]any{orgID, groupID}, anys(part)...)
-		n, err := c.exec(ctx, `DELETE FROM members WHERE org_id = ? AND group_id = ? AND member_id IN (`+
-			placeholders(len(part))+`)`, args...)
-		if err != nil {
-			return 0, fmt.Errorf("removing members of group %q: %w", groupID, err)
+		if err := c.sel(ctx, &n, `DELETE FROM members WHERE org_id = ? AND group_id = ? AND member_id IN (`+
+			placeholders(len(part))+`) RETURNING member_id, member_kind`, args...); err != nil {
+			return nil, fmt.Errorf("removing members of group %q: %w", groupID, err)
 		}
-		total += n
+		gone = appendEdges(gone, n)
 	}
-	return total, nil
+	return gone, nil
 }
 
-// addMembers links ids to the group and reports how many edges are new.
+// addMembers links ids to the group and returns those newly linked.
 // Each id must be a live resource of the organization; a group may join
 // unless the group already is, directly or through sub-groups, inside it.
 // The cost is O(len(ids)) plus the group's ancestors, never O(group size).
-func (s *Store) addMembers(ctx context.Context, c conn, orgID, groupID string, ids []string) (int64, error) {
+func (s *Store) addMembers(ctx context.Context, c conn, orgID, groupID string, ids []string) ([]store.Member, error) {
 	ids = dedupe(ids)
 	if len(ids) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	kinds := make(map[string]string, len(ids))
 	for _, part := range chunk(ids, inLimit) {
@@ -107,7 +119,7 @@ func (s *Store) addMembers(ctx context.Context, c conn, orgID, groupID string, i
 		// this transaction commits.
 		if err := c.sel(ctx, &rows, `SELECT id, kind FROM resources WHERE org_id = ? AND id IN (`+
 			placeholders(len(part))+`) AND archived IS NULL`+s.d.forLink(), args...); err != nil {
-			return 0, fmt.Errorf("resolving members of group %q: %w", groupID, err)
+			return nil, fmt.Errorf("resolving members of group %q: %w", groupID, err)
 		}
 		for _, r := range rows {
 			kinds[r.ID] = r.Kind
@@ -117,20 +129,20 @@ func (s *Store) addMembers(ctx context.Context, c conn, orgID, groupID string, i
 	for _, id := range ids {
 		switch kinds[id] {
 		case "":
-			return 0, &store.ReferenceError{ID: id, Reason: "does not exist"}
+			return nil, &store.ReferenceError{ID: id, Reason: "does not exist"}
 		case string(store.KindGroup):
 			if id == groupID {
-				return 0, &store.ReferenceError{ID: id, Reason: "would make the group contain itself"}
+				return nil, &store.ReferenceError{ID: id, Reason: "would make the group contain itself"}
 			}
 			groups = append(groups, id)
 		}
 	}
 	if len(groups) > 0 {
 		if err := s.checkCycles(ctx, c, orgID, groupID, groups); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	var added int64
+	var added []store.Member
 	for _, part := range chunk(ids, inLimit) {
 		args := make([]any, 0, 4*len(part))
 		values := make([]string, 0, len(part))
@@ -138,12 +150,12 @@ func (s *Store) addMembers(ctx context.Context, c conn, orgID, groupID string, i
 			args = append(args, orgID, groupID, id, kinds[id])
 			values = append(values, "(?, ?, ?, ?)")
 		}
-		n, err := c.exec(ctx, `INSERT INTO members (org_id, group_id, member_id, member_kind) VALUES `+
-			strings.Join(values, ", ")+` ON CONFLICT DO NOTHING`, args...)
-		if err != nil {
-			return 0, fmt.Errorf("adding members to group %q: %w", groupID, err)
+		var n []edgeRow
+		if err := c.sel(ctx, &n, `INSERT INTO members (org_id, group_id, member_id, member_kind) VALUES `+
+			strings.Join(values, ", ")+` ON CONFLICT DO NOTHING RETURNING member_id, member_kind`, args...); err != nil {
+			return nil, fmt.Errorf("adding members to group %q: %w", groupID, err)
 		}
-		added += n
+		added = appendEdges(added, n)
 	}
 	return added, nil
 }

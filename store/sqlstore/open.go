@@ -27,8 +27,11 @@ type Store struct {
 	// r runs reads. On SQLite it is a pool of query-only connections that
 	// read WAL snapshots beside the writer; on PostgreSQL it is w.
 	r *sqlx.DB
-	// locks are the TryLock locks held (lock.go).
-	locks lockSet
+	// locks are the TryLock locks held (lock.go), shared with views.
+	locks *lockSet
+	// hook, when set, sees every write in its transaction and gives the
+	// events to store with it (a Recording view; audit.go).
+	hook store.Hook
 }
 
 var _ store.Store = (*Store)(nil)
@@ -111,7 +114,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to postgres: %w", err)
 	}
-	return &Store{d: newDialect("postgres"), w: db, r: db}, nil
+	return &Store{d: newDialect("postgres"), w: db, r: db, locks: &lockSet{}}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
@@ -129,7 +132,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("opening sqlite: %w", err)
 		}
-		return &Store{d: newDialect("sqlite"), w: db, r: db}, nil
+		return &Store{d: newDialect("sqlite"), w: db, r: db, locks: &lockSet{}}, nil
 	}
 	w, err := sqlx.Open("sqlite", path+"?"+pragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
@@ -150,7 +153,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(sqliteReaders, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{d: newDialect("sqlite"), w: w, r: r}, nil
+	return &Store{d: newDialect("sqlite"), w: w, r: r, locks: &lockSet{}}, nil
 }
 
 // Migrate brings the schema up to date. It is idempotent.

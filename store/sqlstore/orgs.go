@@ -81,13 +81,14 @@ type tokenRow struct {
 	Hash    []byte `db:"hash"`
 	Created dbTime `db:"created"`
 	Revoked dbTime `db:"revoked"`
+	Scope   string `db:"scope"`
 }
 
 func (r tokenRow) token() store.Token {
-	return store.Token{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Hash: r.Hash, Created: r.Created.T, Revoked: r.Revoked.ptr()}
+	return store.Token{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Hash: r.Hash, Created: r.Created.T, Revoked: r.Revoked.ptr(), Scope: r.Scope}
 }
 
-const tokenCols = `id, org_id, name, hash, created, revoked`
+const tokenCols = `id, org_id, name, hash, created, revoked, scope`
 
 // CreateToken inserts a token of an existing organization; Created
 // defaults to now.
@@ -99,9 +100,12 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if t.Revoked != nil {
 		revoked = s.d.timeArg(stamp(*t.Revoked))
 	}
+	if t.Scope == "" {
+		t.Scope = store.ScopeSCIM
+	}
 	err := s.write(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.ID, t.OrgID, t.Name, t.Hash, s.d.timeArg(stamp(t.Created)), revoked)
+		_, err := c.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.OrgID, t.Name, t.Hash, s.d.timeArg(stamp(t.Created)), revoked, t.Scope)
 		return err
 	})
 	switch s.d.classify(err) {

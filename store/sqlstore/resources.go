@@ -61,31 +61,10 @@ func (s *Store) Create(ctx context.Context, r store.Resource, members []string) 
 		return store.Resource{}, fmt.Errorf("creating user %q: only groups have members", r.Name)
 	}
 	t := now()
-	r.Version, r.Created, r.Modified, r.Archived = 1, t, t, nil
+	r.Version, r.Created, r.Modified, r.Archived, r.Joined = 1, t, t, nil, joinedAt(&r, nil, t)
 	doc, fold, err := encodeDoc(r.Attrs)
 	if err != nil {
 		return store.Resource{}, fmt.Errorf("creating %s %q: %w", kindNoun(r.Kind), r.Name, err)
-	}
-	err = s.write(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `INSERT INTO resources (org_id, id, kind, name, name_fold, external_id,
-			display_name, display_name_fold, active, inactive_reason, source, source_id, source_hash,
-			password_hash, version, created, modified, doc, fold)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.OrgID, r.ID, string(r.Kind), r.Name, store.Fold(r.Name), r.ExternalID,
-			r.DisplayName, store.Fold(r.DisplayName), r.Active, r.InactiveReason, r.Source, r.SourceID,
-			r.SourceHash, r.PasswordHash, r.Version, s.d.timeArg(t), s.d.timeArg(t), string(doc), string(fold))
-		if err != nil {
-			return s.resourceErr(err, "creating", &r)
-		}
-		if len(members) > 0 {
-			if _, err := s.addMembers(ctx, c, r.OrgID, r.ID, members); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return store.Resource{}, err
 	}
 	row := resourceRow{Doc: doc}
 	stored, err := row.resource()
@@ -93,6 +72,29 @@ func (s *Store) Create(ctx context.Context, r store.Resource, members []string) 
 		return store.Resource{}, err
 	}
 	r.Attrs = stored.Attrs // the stored form, not the caller's map
+	err = s.write(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO resources (org_id, id, kind, name, name_fold, external_id,
+			display_name, display_name_fold, active, inactive_reason, source, source_id, source_hash,
+			password_hash, version, created, modified, joined, doc, fold)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.OrgID, r.ID, string(r.Kind), r.Name, store.Fold(r.Name), r.ExternalID,
+			r.DisplayName, store.Fold(r.DisplayName), r.Active, r.InactiveReason, r.Source, r.SourceID,
+			r.SourceHash, r.PasswordHash, r.Version, s.d.timeArg(t), s.d.timeArg(t), s.timePtrArg(r.Joined),
+			string(doc), string(fold))
+		if err != nil {
+			return s.resourceErr(err, "creating", &r)
+		}
+		var added []store.Member
+		if len(members) > 0 {
+			if added, err = s.addMembers(ctx, c, r.OrgID, r.ID, members); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, c, r.OrgID, store.Change{Op: store.OpCreate, After: &r, Added: added})
+	})
+	if err != nil {
+		return store.Resource{}, err
+	}
 	return r, nil
 }
 
@@ -163,7 +165,7 @@ func (s *Store) Update(ctx context.Context, orgID string, kind store.Kind, id st
 		// What the store owns is not fn's to change.
 		next.OrgID, next.ID, next.Kind = cur.OrgID, cur.ID, cur.Kind
 		next.Version, next.Created, next.Modified, next.Archived = cur.Version, cur.Created, cur.Modified, nil
-		next.SourceHash = cur.SourceHash
+		next.SourceHash, next.Joined = cur.SourceHash, cur.Joined
 		if !mc.Empty() && kind != store.KindGroup {
 			return fmt.Errorf("updating %s %q: only groups have members", kindNoun(kind), id)
 		}
@@ -175,23 +177,26 @@ func (s *Store) Update(ctx context.Context, orgID string, kind store.Kind, id st
 		changed := !sameColumns(&cur, &next) || !bytes.Equal(before, doc)
 		if changed {
 			next.Version, next.Modified, next.SourceHash = cur.Version+1, t, ""
+			next.Joined = joinedAt(&next, cur.Joined, t)
 			_, err := c.exec(ctx, `UPDATE resources SET name = ?, name_fold = ?, external_id = ?,
 				display_name = ?, display_name_fold = ?, active = ?, inactive_reason = ?, source = ?,
-				source_id = ?, source_hash = '', password_hash = ?, version = ?, modified = ?, doc = ?, fold = ?
+				source_id = ?, source_hash = '', password_hash = ?, version = ?, modified = ?, joined = ?,
+				doc = ?, fold = ?
 				WHERE org_id = ? AND id = ?`,
 				next.Name, store.Fold(next.Name), next.ExternalID, next.DisplayName, store.Fold(next.DisplayName),
 				next.Active, next.InactiveReason, next.Source, next.SourceID, next.PasswordHash,
-				next.Version, s.d.timeArg(t), string(doc), string(fold), orgID, id)
+				next.Version, s.d.timeArg(t), s.timePtrArg(next.Joined), string(doc), string(fold), orgID, id)
 			if err != nil {
 				return s.resourceErr(err, "updating", &next)
 			}
 		}
+		var added, removed []store.Member
 		if !mc.Empty() {
-			moved, err := s.applyMemberChange(ctx, c, orgID, id, mc)
+			added, removed, err = s.applyMemberChange(ctx, c, orgID, id, mc)
 			if err != nil {
 				return err
 			}
-			if moved && !changed {
+			if len(added)+len(removed) > 0 && !changed {
 				changed = true
 				next.Version, next.Modified, next.SourceHash = cur.Version+1, t, ""
 				if _, err := c.exec(ctx, `UPDATE resources SET version = ?, modified = ?, source_hash = '' WHERE org_id = ? AND id = ?`,
@@ -211,7 +216,8 @@ func (s *Store) Update(ctx context.Context, orgID string, kind store.Kind, id st
 		}
 		next.Attrs = r.Attrs
 		out = next
-		return nil
+		return s.record(ctx, c, orgID, store.Change{Op: store.OpUpdate, Before: &cur, After: &next,
+			Added: added, Removed: removed})
 	})
 	if err != nil {
 		return store.Resource{}, err
@@ -229,16 +235,17 @@ func (s *Store) Archive(ctx context.Context, orgID string, kind store.Kind, id s
 		if err != nil {
 			return err
 		}
+		cur, err := row.resource()
+		if err != nil {
+			return err
+		}
 		if fn != nil {
-			cur, err := row.resource()
-			if err != nil {
-				return err
-			}
 			if err := fn(cur); err != nil {
 				return err
 			}
 		}
-		t := s.d.timeArg(now())
+		at := now()
+		t := s.d.timeArg(at)
 		wrap := func(err error) error { return fmt.Errorf("archiving %s %q: %w", kindNoun(kind), id, err) }
 		if _, err := c.exec(ctx, `UPDATE resources SET archived = ?, modified = ?, version = version + 1
 			WHERE org_id = ? AND id = ?`, t, t, orgID, id); err != nil {
@@ -258,6 +265,8 @@ func (s *Store) Archive(ctx context.Context, orgID string, kind store.Kind, id s
 				return wrap(err)
 			}
 		}
-		return nil
+		after := cur
+		after.Archived, after.Modified, after.Version = &at, at, cur.Version+1
+		return s.record(ctx, c, orgID, store.Change{Op: store.OpArchive, Before: &cur, After: &after})
 	})
 }
