@@ -18,6 +18,10 @@ const (
 	SyncDryRun    SyncStatus = "dry_run"  // nothing written
 	SyncApproved  SyncStatus = "approved" // a held run whose held changes were applied
 	SyncRejected  SyncStatus = "rejected" // a held run whose held changes were dropped
+	// SyncSuperseded is a held run that a newer run of the same source
+	// (SyncRun.SupersededBy) replaced before anyone decided it: only the
+	// newest held run of a source can be approved or rejected.
+	SyncSuperseded SyncStatus = "superseded"
 )
 
 // SyncRun is the record of one run of one directory source.
@@ -38,6 +42,9 @@ type SyncRun struct {
 	Fingerprint string
 	Counts      map[string]int // changes by kind
 	Error       string         // why it failed or was held; "" otherwise
+	// SupersededBy is the run that superseded this one (SyncSuperseded);
+	// "" otherwise. Only SupersedeSyncRuns sets it.
+	SupersededBy string
 }
 
 // The states of a planned sync change.
@@ -47,6 +54,9 @@ const (
 	ChangePlanned  = "planned"  // a dry run's plan
 	ChangeSkipped  = "skipped"  // incomplete run: not applied
 	ChangeRejected = "rejected" // a held change an admin rejected
+	// ChangeSuperseded is a held or planned change of a superseded run:
+	// the newer run lists it again if it still applies.
+	ChangeSuperseded = "superseded"
 )
 
 // SyncChange is one per-object change of a run, in order.
@@ -54,7 +64,7 @@ type SyncChange struct {
 	OrgID      string
 	RunID      string
 	Seq        int    // 1-based order within the run
-	Kind       string // create, update, deactivate, reactivate, member_add, member_remove, conflict, adopt
+	Kind       string // create, update, deactivate, reactivate, member_add, member_remove, team_removed, conflict, adopt, …
 	ResourceID string // scimd id ("" for a planned create)
 	SourceID   string // stable id in the directory
 	Name       string // userName / group displayName, for people
@@ -71,6 +81,13 @@ type SyncStore interface {
 	// UpdateSyncRun replaces the mutable fields (Ended, Status, Complete,
 	// Counts, Error) of a run; ErrNotFound when there is no such run.
 	UpdateSyncRun(ctx context.Context, r SyncRun) error
+	// SupersedeSyncRuns marks every held run of run byID's source that
+	// came before it (by Started, then by ID) superseded by byID, and
+	// their held and planned changes superseded, in one transaction. It
+	// returns the ids of the runs it marked, oldest first (none: nil).
+	// Runs in any other status, of other sources and of other
+	// organizations are left alone. An unknown byID is ErrNotFound.
+	SupersedeSyncRuns(ctx context.Context, orgID, byID string) ([]string, error)
 	// SyncRun returns one run (an empty Counts reads back nil), or
 	// ErrNotFound.
 	SyncRun(ctx context.Context, orgID, id string) (SyncRun, error)

@@ -53,7 +53,7 @@ func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "run", "history":
 		fs.StringVar(&source, "source", "", "source name (default: every source)")
 	case "show":
-		fs.StringVar(&state, "state", "", "only changes in this state (applied, held, planned, skipped, failed, rejected)")
+		fs.StringVar(&state, "state", "", "only changes in this state (applied, held, planned, skipped, failed, rejected, superseded)")
 	}
 	if sub == "run" {
 		fs.BoolVar(&dryRun, "dry-run", false, "compute and print the plan, write nothing")
@@ -197,7 +197,13 @@ func (c *syncCLI) status(orgName string) error {
 		var status, started, note string = "never run", "-", ""
 		if len(runs) > 0 {
 			last, status, started = runs[0].ID, string(runs[0].Status), runs[0].Started.Format(time.RFC3339)
-			note = truncate(runs[0].Error, 100)
+			note = truncate(runNote(runs[0]), 100)
+		}
+		for _, r := range runs[min(1, len(runs)):] {
+			if r.Status == store.SyncHeld { // the newest held run, the only one approvable
+				note = truncate(fmt.Sprintf("run %s awaits approval (scimd sync show %s); %s", r.ID, r.ID, note), 100)
+				break
+			}
 		}
 		for _, r := range runs {
 			if (r.Status == store.SyncSucceeded || r.Status == store.SyncApproved) && r.Ended != nil {
@@ -232,7 +238,7 @@ func (c *syncCLI) history(orgName, source string, limit int) error {
 				dur = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, org.Name, r.Source, r.Trigger,
-				r.Started.Format(time.RFC3339), dur, r.Status, formatCounts(r.Counts), truncate(r.Error, 100))
+				r.Started.Format(time.RFC3339), dur, r.Status, formatCounts(r.Counts), truncate(runNote(r), 100))
 		}
 	}
 	return tw.Flush()
@@ -245,7 +251,12 @@ func (c *syncCLI) show(orgName, id, state string) error {
 	}
 	fmt.Fprintf(c.stdout, "run %s of %s/%s: %s, trigger %s, started %s, complete %v\n  changes: %s\n",
 		run.ID, org.Name, run.Source, run.Status, run.Trigger, run.Started.Format(time.RFC3339), run.Complete, formatCounts(run.Counts))
-	if run.Error != "" {
+	switch {
+	case run.SupersededBy != "":
+		fmt.Fprintf(c.stdout, "  superseded by the newer run %s: this run can no longer be approved or rejected (scimd sync show %s)\n",
+			run.SupersededBy, run.SupersededBy)
+		fmt.Fprintf(c.stdout, "  (was held: %s)\n", run.Error)
+	case run.Error != "":
 		fmt.Fprintf(c.stdout, "  %s\n", run.Error)
 	}
 	return c.printChanges(org, run.ID, state)
@@ -316,6 +327,15 @@ func (c *syncCLI) findRun(orgName, id string) (store.Org, store.SyncRun, error) 
 		}
 	}
 	return store.Org{}, store.SyncRun{}, fmt.Errorf("no sync run %q (see scimd sync history)", id)
+}
+
+// runNote is the note of a run in a table: why it failed or was held,
+// and for a superseded run, by which run.
+func runNote(r store.SyncRun) string {
+	if r.SupersededBy != "" {
+		return "superseded by run " + r.SupersededBy + "; was: " + r.Error
+	}
+	return r.Error
 }
 
 // formatCounts renders counts as "create=3 update=1", sorted.

@@ -107,6 +107,9 @@ func TestSyncCLI(t *testing.T) {
 
 		f.srv.Remove(f.users[0])
 		f.srv.Remove(f.users[1])
+		_, out, _ = f.sync(t, "run")
+		stale, _ := runID(t, out)
+		// The next run holds the same changes and supersedes the first.
 		code, out, _ = f.sync(t, "run")
 		held, status := runID(t, out)
 		if code != 0 || status != "held" || strings.Count(out, "held     deactivate") != 2 || !strings.Contains(out, "scimd sync approve "+held) {
@@ -114,6 +117,24 @@ func TestSyncCLI(t *testing.T) {
 		}
 		if _, out, _ := f.sync(t, "status"); !regexp.MustCompile(`default\s+ad\s+@hourly\s+` + held + `\s+held`).MatchString(out) {
 			t.Errorf("status:\n%s", out)
+		}
+		if _, out, _ := f.sync(t, "history"); !regexp.MustCompile(stale + `.*\s+superseded\s+.*superseded by run ` + held).MatchString(out) {
+			t.Errorf("history:\n%s", out)
+		}
+		if _, out, _ := f.sync(t, "show", stale); !strings.Contains(out, "superseded by the newer run "+held) ||
+			strings.Count(out, "superseded deactivate") != 2 {
+			t.Errorf("show of the superseded run:\n%s", out)
+		}
+		if code, _, errs := f.sync(t, "approve", stale); code != 1 || !strings.Contains(errs, "superseded by the newer held run "+held) {
+			t.Errorf("approve of the superseded run: %d %s", code, errs)
+		}
+		// A failed run supersedes nothing; status still points at the held run.
+		f.srv.Inject(adtest.Busy())
+		if code, out, _ := f.sync(t, "run"); code != 1 || !strings.Contains(out, "failed") {
+			t.Fatalf("failed run: %d\n%s", code, out)
+		}
+		if _, out, _ := f.sync(t, "status"); !strings.Contains(out, "run "+held+" awaits approval") {
+			t.Errorf("status after a failed run:\n%s", out)
 		}
 		if _, out, _ := f.sync(t, "show", held, "--state", "held"); strings.Count(out, "held     deactivate") != 2 || !strings.Contains(out, `"user01"`) {
 			t.Errorf("show:\n%s", out)
@@ -133,10 +154,18 @@ func TestSyncCLI(t *testing.T) {
 			t.Errorf("reject: %d %s", code, out)
 		}
 		_, hist, _ := f.sync(t, "history", "--source", "ad")
-		for _, want := range []string{"dry_run", "succeeded", "approved", "rejected", "manual"} {
+		for _, want := range []string{"dry_run", "succeeded", "approved", "rejected", "superseded", "manual"} {
 			if !strings.Contains(hist, want) {
 				t.Errorf("history lacks %q:\n%s", want, hist)
 			}
+		}
+
+		// A deleted directory group: its team's removal is in the plan.
+		f.srv.Remove("CN=all,OU=Groups," + f.srv.BaseDN())
+		_, out, _ = f.sync(t, "run", "--dry-run")
+		if !regexp.MustCompile(`team_removed\s+team "all" \(\S+\): archived, reason ldap_group_gone .*; 30 memberships end`).MatchString(out) ||
+			!strings.Contains(out, "team_removed=1") {
+			t.Errorf("dry run of a deleted group:\n%s", out)
 		}
 
 		// A run of the source under way elsewhere (another process's lock).

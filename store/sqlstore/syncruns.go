@@ -40,9 +40,10 @@ type syncRunRow struct {
 	Fingerprint string `db:"fingerprint"`
 	Counts      []byte `db:"counts"`
 	Error       string `db:"error"`
+	Superseded  string `db:"superseded_by"`
 }
 
-const syncRunCols = `org_id, id, source, trigger, started, ended, status, complete, fingerprint, counts, error`
+const syncRunCols = `org_id, id, source, trigger, started, ended, status, complete, fingerprint, counts, error, superseded_by`
 
 func (r *syncRunRow) run() (store.SyncRun, error) {
 	var counts map[string]int
@@ -58,6 +59,7 @@ func (r *syncRunRow) run() (store.SyncRun, error) {
 		OrgID: r.OrgID, ID: r.ID, Source: r.Source, Trigger: r.Trigger,
 		Started: r.Started.T, Ended: r.Ended.ptr(), Status: store.SyncStatus(r.Status),
 		Complete: r.Complete, Fingerprint: r.Fingerprint, Counts: counts, Error: r.Error,
+		SupersededBy: r.Superseded,
 	}, nil
 }
 
@@ -93,9 +95,9 @@ func (s *Store) CreateSyncRun(ctx context.Context, r store.SyncRun) error {
 		return fmt.Errorf("creating sync run %q: %w", r.ID, err)
 	}
 	err = s.write(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `INSERT INTO sync_runs (`+syncRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := c.exec(ctx, `INSERT INTO sync_runs (`+syncRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.OrgID, r.ID, r.Source, r.Trigger, s.d.timeArg(stamp(r.Started)), s.endedArg(&r),
-			string(r.Status), r.Complete, r.Fingerprint, counts, r.Error)
+			string(r.Status), r.Complete, r.Fingerprint, counts, r.Error, r.SupersededBy)
 		return err
 	})
 	switch s.d.classify(err) {
@@ -132,6 +134,62 @@ func (s *Store) UpdateSyncRun(ctx context.Context, r store.SyncRun) error {
 		}
 		return nil
 	})
+}
+
+// SupersedeSyncRuns marks the held runs of byID's source that came
+// before it (by started, then id) superseded by byID, and their held and
+// planned changes superseded, in one transaction; it returns their ids,
+// oldest first. An unknown byID is store.ErrNotFound.
+func (s *Store) SupersedeSyncRuns(ctx context.Context, orgID, byID string) ([]string, error) {
+	var ids []string
+	err := s.write(ctx, func(c conn) error {
+		ids = nil // fn may run again
+		var by struct {
+			Source  string `db:"source"`
+			Started dbTime `db:"started"`
+		}
+		err := c.get(ctx, &by, `SELECT source, started FROM sync_runs WHERE org_id = ? AND id = ?`, orgID, byID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sync run %q: %w", byID, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		started := s.d.timeArg(by.Started.T)
+		if err := c.sel(ctx, &ids, `SELECT id FROM sync_runs WHERE org_id = ? AND source = ? AND status = ? AND id <> ?
+			AND (started < ? OR (started = ? AND id < ?)) ORDER BY started, id`,
+			orgID, by.Source, string(store.SyncHeld), byID, started, started, byID); err != nil {
+			return err
+		}
+		for start := 0; start < len(ids); start += seqChunk {
+			part := ids[start:min(start+seqChunk, len(ids))]
+			in := placeholders(len(part))
+			args := []any{string(store.SyncSuperseded), byID, orgID, string(store.SyncHeld)}
+			for _, id := range part {
+				args = append(args, id)
+			}
+			if _, err := c.exec(ctx, `UPDATE sync_runs SET status = ?, superseded_by = ?
+				WHERE org_id = ? AND status = ? AND id IN (`+in+`)`, args...); err != nil {
+				return err
+			}
+			args = []any{store.ChangeSuperseded, orgID, store.ChangeHeld, store.ChangePlanned}
+			for _, id := range part {
+				args = append(args, id)
+			}
+			if _, err := c.exec(ctx, `UPDATE sync_changes SET state = ?
+				WHERE org_id = ? AND state IN (?, ?) AND run_id IN (`+in+`)`, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("superseding the held runs before sync run %q: %w", byID, err)
+	}
+	return ids, nil
 }
 
 // SyncRun returns one run of the organization.

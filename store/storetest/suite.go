@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Policy", testPolicy},
 		{"SyncRuns", testSyncRuns},
 		{"SyncRunsOrder", testSyncRunsOrder},
+		{"SyncRunsSupersede", testSyncRunsSupersede},
 		{"SyncChanges", testSyncChanges},
 		{"SyncSources", testSyncSources},
 		{"SyncSourceState", testSyncSourceState},

@@ -16,13 +16,15 @@ import (
 // else made in the meantime, is not overridden, and the reason is recorded
 // as a not_applied change of the run. Reject drops them.
 
-// ErrNotHeld is returned by Approve and Reject for a run that is not held.
+// ErrNotHeld is returned by Approve and Reject for a run that is not held
+// (for a held run a newer run superseded, the error is ErrSuperseded too).
 var ErrNotHeld = errors.New("only a held run can be approved or rejected")
 
 // Approve applies the held (and, for a scope-change preview, planned)
 // changes of a held run and marks the run approved: for a scope-change
 // preview, its scope becomes the accepted one. It holds the source's lock
-// (ErrLocked when a run of the source is under way).
+// (ErrLocked when a run of the source is under way). Only the newest held
+// run of a source can be decided (see held.go).
 func (e *Engine) Approve(ctx context.Context, org store.Org, runID string) (store.SyncRun, error) {
 	return e.decide(ctx, org, runID, true)
 }
@@ -49,6 +51,9 @@ func (e *Engine) decide(ctx context.Context, org store.Org, runID string, approv
 	defer unlock()
 	if run, err = e.st.SyncRun(ctx, org.ID, runID); err != nil { // decided meanwhile?
 		return run, err
+	}
+	if run.Status == store.SyncSuperseded {
+		return run, e.supersededError(ctx, run)
 	}
 	if run.Status != store.SyncHeld {
 		return run, fmt.Errorf("run %s is %s: %w", runID, run.Status, ErrNotHeld)
@@ -200,6 +205,11 @@ func (e *Engine) approveOne(ctx context.Context, ap *applier, c *change, plan ma
 			return skip("the later complete run %s did not find user %q gone (it came back, or changed since): not deactivated", later.ID, c.name)
 		}
 		return ap.setActive(ctx, c, false, c.d.Reason)
+	case ChangeTeamRemoved:
+		if hasLater && !plan[ChangeTeamRemoved+"\x00"+c.id] {
+			return skip("the later complete run %s did not find team %q's directory object gone (it came back, or changed since): not archived", later.ID, c.name)
+		}
+		return ap.archiveTeam(ctx, c)
 	case ChangeMemberAdd:
 		return ap.members(ctx, c.id, []string{c.d.Member}, nil)
 	case ChangeMemberRemove:

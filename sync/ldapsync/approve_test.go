@@ -12,7 +12,7 @@ import (
 
 // TestEngineThresholdHoldApprove: more deactivations than the threshold
 // are held with the exact list; approving applies exactly that list, but
-// not to a user who came back in a later run; nothing else changes.
+// not to a user a later (dry) run found back; nothing else changes.
 func TestEngineThresholdHoldApprove(t *testing.T) {
 	f := newADFixture(t, 20)
 	env := newEngEnv(t)
@@ -37,10 +37,13 @@ func TestEngineThresholdHoldApprove(t *testing.T) {
 		t.Fatal("a held run deactivated, or did not update")
 	}
 
-	// user12 comes back before the admin approves; another run (held too)
-	// sees it.
+	// user12 comes back before the admin approves; a later dry run sees
+	// it (a later run that ends held would supersede this one instead:
+	// held_test.go).
 	f.srv.AddUser(adtest.User{DN: f.users[11], SAMAccountName: "user12", GUID: guidOf(t, users["user12"].SourceID)})
-	env.run(src, Options{}, store.SyncHeld)
+	preview := src
+	preview.Thresholds = loose() // within them, a dry run ends dry_run, not held
+	env.run(preview, Options{DryRun: true}, store.SyncDryRun)
 
 	approved, err := env.eng.Approve(env.ctx, env.org, held.ID)
 	if err != nil || approved.Status != store.SyncApproved || approved.Counts["approved_applied"] != 3 ||

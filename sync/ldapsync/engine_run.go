@@ -133,7 +133,8 @@ func compReason(c Completeness, err error) string {
 }
 
 // finish writes the run's outcome and returns its record; the error is
-// non-nil when the run failed.
+// non-nil when the run failed. A run that ends held or succeeded
+// supersedes the source's earlier held runs (held.go).
 func (r *syncRun) finish(ctx context.Context) (store.SyncRun, error) {
 	wctx := context.WithoutCancel(ctx) // a cancelled run is still recorded
 	if err := r.out.flush(wctx); err != nil {
@@ -172,6 +173,9 @@ func (r *syncRun) finish(ctx context.Context) (store.SyncRun, error) {
 	}
 	if err := r.e.st.UpdateSyncRun(wctx, rec); err != nil {
 		return rec, errors.Join(runErr, fmt.Errorf("recording the end of run %s: %w", rec.ID, err))
+	}
+	if err := r.supersede(wctx, rec); err != nil { // held.go
+		runErr = errors.Join(runErr, err)
 	}
 	r.e.m.duration.WithLabelValues(r.org.Name, r.src.Name, string(rec.Status)).Observe(end.Sub(rec.Started).Seconds())
 	switch rec.Status {

@@ -26,6 +26,10 @@ const (
 	ChangeMemberAdd    = "member_add"    // ResourceID (a team) gains Detail.Member
 	ChangeMemberRemove = "member_remove" // ResourceID (a team) loses Detail.Member
 	ChangeError        = "error"         // an entry that could not be mapped or written
+	// ChangeTeamRemoved archives a team of the source whose directory
+	// group (or, for an OU team, OU) a complete read no longer returns
+	// (Detail.Reason, Detail.Members).
+	ChangeTeamRemoved = "team_removed"
 	// ChangeNotApplied records, at approval, why a held or planned change
 	// (Detail.Seq) was not applied: the user came back, it was changed
 	// since, it no longer exists.
@@ -46,9 +50,13 @@ type Detail struct {
 	// Attrs are the attribute changes of an update, an adoption or a team
 	// rename, each with the value it replaces.
 	Attrs []AttrChange `json:"attrs,omitempty"`
-	// Reason is a deactivation's reason, or the reason a reactivated user
-	// was inactive for.
+	// Reason is a deactivation's reason, the reason a reactivated user
+	// was inactive for, or why a team is removed (ReasonGroupGone,
+	// ReasonOUGone).
 	Reason string `json:"reason,omitempty"`
+	// Members is how many members a removed team had when the run
+	// planned its removal.
+	Members int `json:"members,omitempty"`
 	// Member is the member a membership change adds or removes.
 	Member     string     `json:"member,omitempty"`
 	MemberKind store.Kind `json:"memberKind,omitempty"`

@@ -61,6 +61,8 @@ func FormatChange(sc store.SyncChange) string {
 			label = d.Member
 		}
 		fmt.Fprintf(&b, ": %s %s %s (%s)", sign, strings.ToLower(string(d.MemberKind)), label, d.Member)
+	case ChangeTeamRemoved:
+		fmt.Fprintf(&b, ": archived, reason %s (%s); %d memberships end", d.Reason, reasonText(d.Reason), d.Members)
 	case ChangeAdopt:
 		fmt.Fprintf(&b, ": taken over from %q", d.Owner)
 	case ChangeNotApplied:
@@ -73,6 +75,17 @@ func FormatChange(sc store.SyncChange) string {
 		fmt.Fprintf(&b, " [%s]", d.Error)
 	}
 	return b.String()
+}
+
+// reasonText explains a team removal's reason.
+func reasonText(reason string) string {
+	switch reason {
+	case ReasonGroupGone:
+		return "the directory no longer returns its group: deleted, or outside the group base DN or filter"
+	case ReasonOUGone:
+		return "no user of the directory is in its OU any more"
+	}
+	return "its directory object is gone"
 }
 
 // shortJSON renders a value compactly ("-" when absent).

@@ -13,9 +13,9 @@ import (
 // membership removals above the source's thresholds wait for an admin;
 // a changed scope is previewed before it is applied.
 
-// settle decides the run's deactivations and membership removals: it
-// finds the leavers (complete reads only), then applies, holds or skips
-// the lot.
+// settle decides the run's deactivations, membership removals and team
+// removals: it finds the leavers and the teams whose directory object is
+// gone (complete reads only), then applies, holds or skips the lot.
 func (r *syncRun) settle(ctx context.Context) error {
 	// Deactivating anyone takes a complete read of users and groups alike
 	// (every page, every range chunk): an error anywhere may mean the
@@ -48,16 +48,32 @@ func (r *syncRun) settle(ctx context.Context) error {
 		return err
 	}
 
+	// Membership removals, and the teams whose directory group or OU is
+	// gone (complete reads only): archiving a team ends its memberships,
+	// so they count, and are held or applied, together.
 	removals := r.teams.removals
 	r.teams.removals = nil
+	var gone []*change
+	goneMemberships := 0
+	if complete {
+		var err error
+		if gone, goneMemberships, err = r.vanishedTeams(ctx); err != nil {
+			return err
+		}
+	}
+	n, base := len(removals)+goneMemberships, r.teams.memberships+goneMemberships
 	state, why = r.planned(), ""
 	switch {
 	case !complete:
 		state, why = store.ChangeSkipped, "not applied: the directory read was incomplete"
-	case len(removals) > 0 && breach(len(removals), r.teams.memberships, t.MaxMembershipRemovals, t.MaxMembershipRemovalPercent):
+	case n > 0 && breach(n, base, t.MaxMembershipRemovals, t.MaxMembershipRemovalPercent):
 		state = store.ChangeHeld
-		r.held = append(r.held, fmt.Sprintf("%d membership removals exceed the threshold (at most %s, and %s of the source's %d memberships)",
-			len(removals), countLimit(t.MaxMembershipRemovals), pctLimit(t.MaxMembershipRemovalPercent), r.teams.memberships))
+		of := ""
+		if len(gone) > 0 {
+			of = fmt.Sprintf(" (%d of them by removing %d teams whose directory group or OU is gone)", goneMemberships, len(gone))
+		}
+		r.held = append(r.held, fmt.Sprintf("%d membership removals%s exceed the threshold (at most %s, and %s of the source's %d memberships)",
+			n, of, countLimit(t.MaxMembershipRemovals), pctLimit(t.MaxMembershipRemovalPercent), base))
 	}
 	if state != store.ChangeApplied {
 		for _, c := range removals {
@@ -66,9 +82,10 @@ func (r *syncRun) settle(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+	} else if err := r.applyMembers(ctx, removals, state); err != nil {
+		return err
 	}
-	return r.applyMembers(ctx, removals, state)
+	return r.settleVanished(ctx, gone, state, why) // engine_vanished.go
 }
 
 // settleDeactivations applies or records deactivations in state.
@@ -182,9 +199,11 @@ func (e *Engine) closeInterrupted(ctx context.Context, orgID, source string) err
 	return nil
 }
 
-// laterPlan returns the deactivations and membership removals of the
-// newest complete run of the source that started after run, keyed by
-// kind and resource; ok is false when there is no such run.
+// laterPlan returns the deactivations, membership removals and team
+// removals of the newest complete run of the source that started after
+// run (in practice a --dry-run: a later run ending held or succeeded
+// supersedes run, so run is no longer approved), keyed by kind
+// and resource; ok is false when there is no such run.
 func (e *Engine) laterPlan(ctx context.Context, run store.SyncRun) (plan map[string]bool, later store.SyncRun, ok bool, err error) {
 	runs, err := e.st.SyncRuns(ctx, run.OrgID, run.Source, 0)
 	if err != nil {
@@ -211,8 +230,8 @@ func (e *Engine) laterPlan(ctx context.Context, run store.SyncRun) (plan map[str
 	plan = map[string]bool{}
 	for _, sc := range cs {
 		switch sc.Kind {
-		case ChangeDeactivate:
-			plan[ChangeDeactivate+"\x00"+sc.ResourceID] = true
+		case ChangeDeactivate, ChangeTeamRemoved:
+			plan[sc.Kind+"\x00"+sc.ResourceID] = true
 		case ChangeMemberRemove:
 			d, err := ParseDetail(sc)
 			if err != nil {
