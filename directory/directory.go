@@ -74,7 +74,7 @@ func (s *Service) Create(ctx context.Context, a Actor, r store.Resource, members
 		return store.Resource{}, err
 	}
 	a.prepare(&r)
-	if err := checkCatalogues(p, &r); err != nil {
+	if err := checkCatalogues(p, &r, nil); err != nil {
 		return store.Resource{}, err
 	}
 	return w.Create(ctx, r, members)
@@ -135,7 +135,7 @@ func (s *Service) Update(ctx context.Context, a Actor, kind store.Kind, id strin
 		if err := checkImmutable(p, &before, r); err != nil {
 			return nil, err
 		}
-		if err := checkCatalogues(p, r); err != nil {
+		if err := checkCatalogues(p, r, &before); err != nil {
 			return nil, err
 		}
 		return mc, nil

@@ -62,6 +62,8 @@ type EventData struct {
 	Added   []store.Member `json:"added,omitempty"`
 	Removed []store.Member `json:"removed,omitempty"`
 	Team    string         `json:"team,omitempty"` // user.teams_changed: the team's id
+	// Membership is "joined" or "left" for user.teams_changed.
+	Membership string `json:"membership,omitempty"`
 }
 
 // Label is how an event names the actor: Who when set, else
@@ -176,13 +178,12 @@ func Events(a Actor, p store.Policy, ch store.Change) ([]store.Event, error) {
 // teamEvents are the mover events of the users a team gained or lost.
 func teamEvents(base store.Event, team string, added, removed []store.Member) []store.Event {
 	var out []store.Event
-	emit := func(ms []store.Member, key string) {
+	emit := func(ms []store.Member, how string) {
 		for _, m := range ms {
 			if m.Kind != store.KindUser {
 				continue
 			}
-			d := map[string]any{"team": team, key: true}
-			raw, _ := json.Marshal(d) // a map of strings and bools always encodes
+			raw, _ := json.Marshal(EventData{Team: team, Membership: how}) // strings only: always encodes
 			out = append(out, store.Event{OrgID: base.OrgID, Type: EventUserTeamsChanged, Meaning: Mover,
 				Kind: store.KindUser, ResourceID: m.ID, Actor: base.Actor, Data: raw})
 		}

@@ -180,21 +180,43 @@ func (s *Service) SeatsUsed(ctx context.Context, orgID string) (int, error) {
 }
 
 // checkCatalogues refuses roles and entitlements outside the catalogues
-// and rewrites accepted values in the catalogue's spelling.
-func checkCatalogues(p store.Policy, r *store.Resource) error {
+// and rewrites accepted values in the catalogue's spelling. Values the
+// user already held before (before, nil for a new user) are kept even
+// when the catalogue no longer lists them: narrowing a catalogue must not
+// lock its former holders out of every other change (a leaver included).
+func checkCatalogues(p store.Policy, r, before *store.Resource) error {
 	if r.Kind != store.KindUser {
 		return nil
 	}
-	if err := checkCatalogue("roles", p.Roles, r.Attrs); err != nil {
+	var old map[string]any
+	if before != nil {
+		old = before.Attrs
+	}
+	if err := checkCatalogue("roles", p.Roles, r.Attrs, old); err != nil {
 		return err
 	}
-	return checkCatalogue("entitlements", p.Entitlements, r.Attrs)
+	return checkCatalogue("entitlements", p.Entitlements, r.Attrs, old)
 }
 
-func checkCatalogue(attr string, cat []store.CatalogEntry, attrs map[string]any) error {
-	if cat == nil {
+// catalogueValues returns the value of each element of a multi-valued
+// complex attribute.
+func catalogueValues(attrs map[string]any, attr string) []string {
+	vals, _ := attrs[attr].([]any)
+	var out []string
+	for _, v := range vals {
+		if m, ok := v.(map[string]any); ok {
+			s, _ := m["value"].(string)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func checkCatalogue(attr string, cat []store.CatalogEntry, attrs, old map[string]any) error {
+	if len(cat) == 0 {
 		return nil
 	}
+	held := catalogueValues(old, attr)
 	vals, _ := attrs[attr].([]any)
 	for _, v := range vals {
 		m, ok := v.(map[string]any)
@@ -203,6 +225,9 @@ func checkCatalogue(attr string, cat []store.CatalogEntry, attrs map[string]any)
 		}
 		val, _ := m["value"].(string)
 		i := slices.IndexFunc(cat, func(e store.CatalogEntry) bool { return strings.EqualFold(e.Value, val) })
+		if i < 0 && slices.Contains(held, val) {
+			continue
+		}
 		if i < 0 {
 			allowed := make([]string, len(cat))
 			for j, e := range cat {

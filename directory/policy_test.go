@@ -146,6 +146,14 @@ func TestCatalogues(t *testing.T) {
 		if got, _ := e.d.Store().Get(e.ctx, e.org, store.KindUser, u.ID); got.Attrs["title"] != nil {
 			t.Errorf("a refused update applied its other changes: title %v", got.Attrs["title"])
 		}
+		// Narrowing the catalogue: former holders keep their value and can
+		// still change otherwise (a leaver above all); nobody new gets it.
+		e.policy(store.Policy{Roles: []store.CatalogEntry{{Value: "Member"}}})
+		if _, err := e.set(u.ID, "active", false); err != nil {
+			t.Errorf("deactivating a holder of a role no longer in the catalogue: %v", err)
+		}
+		_, err = e.user("b", map[string]any{"roles": []any{map[string]any{"value": "Admin"}}})
+		policyErr(t, err, directory.PolicyInvalidValue)
 	})
 }
 

@@ -65,7 +65,7 @@ func (s *Service) CreateMany(ctx context.Context, a Actor, rs []store.Resource) 
 	}
 	for i := range rs {
 		a.prepare(&rs[i])
-		if err := checkCatalogues(p, &rs[i]); err != nil {
+		if err := checkCatalogues(p, &rs[i], nil); err != nil {
 			return err
 		}
 	}

@@ -186,13 +186,14 @@ func (b *bulkRun) completeCreated(ctx context.Context, final bool) bool {
 	return false
 }
 
-// undo removes a resource created with held-back references (as a DELETE
-// would: archived, answering 404 from then on) and fails its operation
+// undo removes a resource created with held-back references (archived,
+// answering 404 from then on, whatever the organization's delete policy:
+// the job created it, so it must not stay behind) and fails its operation
 // with res.
 func (b *bulkRun) undo(ctx context.Context, op *bulkOp, res subResult) {
-	if del := b.exec(ctx, http.MethodDelete, op.target, nil, false, ""); del.failed() {
+	if err := b.s.dir.Archive(ctx, b.p.Actor(), op.target.kind, op.target.id, nil); err != nil {
 		obs.Logger(ctx, b.s.log).Error("bulk: removing a resource whose circular references failed",
-			"id", op.id, "status", del.status)
+			"id", op.id, "err", err)
 	}
 	if res.body != nil {
 		res.body.Detail = "the resource was created, then removed because its circular references could not be added: " + res.body.Detail

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/obs"
 	"github.com/scimd/scimd/scim/schema"
 	"github.com/scimd/scimd/scim/scimerr"
@@ -27,7 +28,10 @@ func toSCIM(err error, requestID string) (e *scimerr.Error, internal bool) {
 	}
 	var ue *store.UniqueError
 	var re *store.ReferenceError
+	var pe *directory.PolicyError
 	switch {
+	case errors.As(err, &pe):
+		return policyError(pe), false
 	case errors.As(err, &ue):
 		return scimerr.New(http.StatusConflict, scimerr.Uniqueness, "%s", ue.Error()), false
 	case errors.Is(err, store.ErrConflict):
@@ -41,6 +45,24 @@ func toSCIM(err error, requestID string) (e *scimerr.Error, internal bool) {
 	}
 	return scimerr.New(http.StatusInternalServerError, "",
 		"internal error; quote request id %s to the operator", requestID), true
+}
+
+// policyError maps a write the organization's policy refuses (RFC 7644
+// §3.12): a value outside a catalogue is 400 invalidValue, a change of an
+// attribute declared immutable 400 mutability, and the seat limit 403 (the
+// server understood the request and refuses it; no scimType fits). The
+// policy's text is written for clients: it names the allowed values, or
+// the limit and the count.
+func policyError(pe *directory.PolicyError) *scimerr.Error {
+	switch pe.Type {
+	case directory.PolicyInvalidValue:
+		return scimerr.BadRequest(scimerr.InvalidValue, "%s", pe.Msg)
+	case directory.PolicyMutability:
+		return scimerr.BadRequest(scimerr.Mutability, "%s", pe.Msg)
+	case directory.PolicySeatLimit:
+		return scimerr.New(http.StatusForbidden, "", "%s", pe.Msg)
+	}
+	return scimerr.BadRequest("", "%s", pe.Msg)
 }
 
 // writeError is the one place an error becomes a response. The cause of a

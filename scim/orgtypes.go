@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 )
 
 // Organizations' resource types: the core User and Group types extended
-// with the organization's own schema extensions (store.SchemaStore),
-// cached briefly per organization.
+// with the organization's own schema extensions (store.SchemaStore) and
+// advertising its role and entitlement catalogues (store.Policy), cached
+// briefly per organization.
 
 const (
 	// orgTypesTTL is how long an organization's types are reused before
@@ -87,6 +89,11 @@ func (s *Server) loadTypes(ctx context.Context, orgID string) (users, groups *sc
 	if err != nil {
 		return nil, nil, err
 	}
+	pol, err := s.dir.Policy(ctx, orgID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the policy of organization %q: %w", orgID, err)
+	}
+	users = withCatalogues(users, pol)
 	s.orgTypes.put(orgID, users, groups)
 	return users, groups, nil
 }
@@ -139,4 +146,47 @@ func extendTypes(users, groups *schema.ResourceType, defs []store.OrgSchema) (*s
 		groups = groups.Extend(ge...)
 	}
 	return users, groups, nil
+}
+
+// withCatalogues returns users with the organization's role and
+// entitlement catalogues listed as the canonicalValues (RFC 7643 §7) of
+// roles.value and entitlements.value, so that /Schemas tells an identity
+// provider's admin which values this organization accepts (package
+// directory enforces them). Without catalogues users comes back as it is;
+// otherwise the changed attributes are copies and users, shared by every
+// organization, is never modified.
+func withCatalogues(users *schema.ResourceType, p store.Policy) *schema.ResourceType {
+	cats := map[string][]store.CatalogEntry{"roles": p.Roles, "entitlements": p.Entitlements}
+	var core *schema.Schema
+	for name, cat := range cats {
+		a := users.Schema.Attr(name)
+		if len(cat) == 0 || a == nil || a.Sub("value") == nil {
+			continue
+		}
+		values := make([]string, len(cat))
+		for i, e := range cat {
+			values[i] = e.Value
+		}
+		if core == nil {
+			c := *users.Schema
+			c.Attributes = slices.Clone(c.Attributes)
+			core = &c
+		}
+		ac := *a
+		ac.SubAttributes = slices.Clone(a.SubAttributes)
+		for i, sub := range ac.SubAttributes {
+			if sub.Name == "value" {
+				sc := *sub
+				sc.CanonicalValues = values
+				ac.SubAttributes[i] = &sc
+			}
+		}
+		core.Attributes[slices.Index(core.Attributes, a)] = &ac
+	}
+	if core == nil {
+		return users
+	}
+	out := *users
+	out.Schema = core
+	return &out
 }

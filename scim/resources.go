@@ -147,11 +147,13 @@ func (h *resourceHandler) replace(w http.ResponseWriter, r *http.Request, p dire
 	return h.respond(w, r, p, http.StatusOK, res, proj)
 }
 
-// delete serves DELETE /{Type}/{id} (RFC 7644 §3.6): the resource is
-// archived, answers 404 from then on, and nothing is lost.
+// delete serves DELETE /{Type}/{id} (RFC 7644 §3.6) under the
+// organization's delete policy: the resource is archived and answers 404
+// from then on (the default), or a user is only deactivated and stays
+// readable with active=false. Nothing is lost either way.
 func (h *resourceHandler) delete(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
 	ifMatch := r.Header.Get("If-Match")
-	err := h.s.dir.Archive(r.Context(), p.Actor(), h.kind, r.PathValue("id"), func(cur store.Resource) error {
+	err := h.s.dir.Delete(r.Context(), p.Actor(), h.kind, r.PathValue("id"), func(cur store.Resource) error {
 		if ifMatch != "" && !matchesETag(ifMatch, cur.Version) {
 			return store.ErrPreconditionFailed
 		}

@@ -90,7 +90,15 @@ type Directory interface {
 	Authenticate(ctx context.Context, token string) (directory.Principal, error)
 	Create(ctx context.Context, a directory.Actor, r store.Resource, members []string) (store.Resource, error)
 	Update(ctx context.Context, a directory.Actor, kind store.Kind, id string, fn store.UpdateFunc) (store.Resource, error)
+	// Archive archives a resource whatever the delete policy (a bulk job
+	// removing a resource it created).
 	Archive(ctx context.Context, a directory.Actor, kind store.Kind, id string, check func(store.Resource) error) error
+	// Delete is a SCIM DELETE under the organization's delete policy: the
+	// resource is archived, or a user only deactivated.
+	Delete(ctx context.Context, a directory.Actor, kind store.Kind, id string, check func(store.Resource) error) error
+	// Policy is the organization's policy (its catalogues are advertised
+	// in /Schemas).
+	Policy(ctx context.Context, orgID string) (store.Policy, error)
 	Store() store.Store
 }
 

@@ -9,7 +9,7 @@ import "time"
 // default mover attributes.
 type Policy struct {
 	// Roles and Entitlements are the values SCIM roles[].value and
-	// entitlements[].value may take; nil allows any value.
+	// entitlements[].value may take; nil or empty allows any value.
 	Roles        []CatalogEntry `json:"roles,omitempty"`
 	Entitlements []CatalogEntry `json:"entitlements,omitempty"`
 	// SeatLimit caps active internal users; 0 is no limit.

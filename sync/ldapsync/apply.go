@@ -24,11 +24,18 @@ func (e *notApplied) Error() string { return e.why }
 
 func skip(format string, args ...any) error { return &notApplied{why: fmt.Sprintf(format, args...)} }
 
-// isNotApplied reports whether err is a notApplied, and its reason.
+// isNotApplied reports whether err is a notApplied, and its reason. A
+// write the organization's policy refuses (seat limit, catalogues,
+// immutable attributes) is not applied either: the run goes on and
+// records why.
 func isNotApplied(err error) (string, bool) {
 	var na *notApplied
 	if errors.As(err, &na) {
 		return na.why, true
+	}
+	var pe *directory.PolicyError
+	if errors.As(err, &pe) {
+		return "refused by the organization's policy: " + pe.Msg, true
 	}
 	return "", false
 }

@@ -104,7 +104,8 @@ func (e *Engine) approve(ctx context.Context, org store.Org, run store.SyncRun, 
 		return run, fmt.Errorf("reading the runs since %s: %w", run.ID, err)
 	}
 	ap := &applier{dir: e.dir, orgID: org.ID, owner: directory.DirectorySource(run.Source), rt: rt,
-		actor: directory.Actor{OrgID: org.ID, Source: directory.DirectorySource(run.Source), Name: "approval of sync run " + run.ID}}
+		actor: directory.Actor{OrgID: org.ID, Source: directory.DirectorySource(run.Source), Name: "approval of sync run " + run.ID,
+			Who: "sync:" + run.Source + ":" + run.ID + ":approval"}}
 	notes := newRecorder(e.st, org.ID, run.ID, e.batch)
 	notes.startAt(last)
 	byState := map[string][]int{}

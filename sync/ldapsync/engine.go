@@ -198,7 +198,8 @@ func (e *Engine) newRun(ctx context.Context, org store.Org, src Source, opts Opt
 			"successful run %s: this run is a dry run; review it (scimd sync show %s) and approve it "+
 			"(scimd sync approve %s) to apply it and accept the new scope", base.ID, rec.ID, rec.ID)
 	}
-	r.actor = directory.Actor{OrgID: org.ID, Source: r.owner, Name: "sync run " + rec.ID}
+	r.actor = directory.Actor{OrgID: org.ID, Source: r.owner, Name: "sync run " + rec.ID,
+		Who: "sync:" + src.Name + ":" + rec.ID}
 	r.out = newRecorder(e.st, org.ID, rec.ID, e.batch)
 	if err := e.st.CreateSyncRun(ctx, rec); err != nil {
 		return nil, fmt.Errorf("recording the run: %w", err)

@@ -1,0 +1,186 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/scimd/scimd/api"
+	"github.com/scimd/scimd/directory"
+	"github.com/scimd/scimd/internal/obs"
+	"github.com/scimd/scimd/internal/testdb"
+	"github.com/scimd/scimd/scim"
+	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/store/sqlstore"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// testEnv is a real scimd as cmd/scimd serves it: a real store, the SCIM
+// endpoints (the traffic that makes events) and the admin API on one mux,
+// over real HTTP.
+type testEnv struct {
+	url    string
+	dir    *directory.Service
+	st     *sqlstore.Store
+	client *http.Client
+	acme   org
+}
+
+// org is an organization with a SCIM token and an admin token.
+type org struct {
+	id, scim, admin string
+}
+
+func newEnv(t testing.TB, url string) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir := directory.New(st)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", scim.New(scim.Config{}, dir, log).Handler())
+	mux.Handle(api.BasePath+"/", api.New(dir, st, log).Handler())
+	srv := httptest.NewServer(obs.Middleware(mux, log, nil))
+	t.Cleanup(srv.Close)
+	env := &testEnv{url: srv.URL, dir: dir, st: st, client: srv.Client()}
+	env.acme = env.newOrg(t, "acme")
+	return env
+}
+
+// newOrg creates an organization with its two tokens.
+func (e *testEnv) newOrg(t testing.TB, name string) org {
+	t.Helper()
+	ctx := context.Background()
+	o, err := e.dir.CreateOrg(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scimTok, _, err := e.dir.CreateToken(ctx, o.ID, "okta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminTok, _, err := e.dir.CreateScopedToken(ctx, o.ID, "ops", store.ScopeAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org{id: o.ID, scim: scimTok, admin: adminTok}
+}
+
+// call makes one request with the token ("" for none) and decodes the
+// JSON object it answers.
+func (e *testEnv) call(t testing.TB, token, method, path, body string) (int, map[string]any, http.Header) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s %s: response is not a JSON object: %s", method, path, raw)
+		}
+	}
+	return resp.StatusCode, m, resp.Header
+}
+
+// scimCall is a SCIM request of o that must answer want; it returns the
+// resource's id when the response has one.
+func (e *testEnv) scimCall(t testing.TB, o org, method, path, body string, want int) string {
+	t.Helper()
+	code, m, _ := e.call(t, o.scim, method, "/scim/v2"+path, body)
+	if code != want {
+		t.Fatalf("%s %s: %d %v, want %d", method, path, code, m, want)
+	}
+	id, _ := m["id"].(string)
+	return id
+}
+
+// event is one event as the API returns it.
+type event struct {
+	Seq          int64           `json:"seq"`
+	ID           string          `json:"id"`
+	Time         string          `json:"time"`
+	Type         string          `json:"type"`
+	Meaning      string          `json:"meaning"`
+	ResourceType string          `json:"resourceType"`
+	ResourceID   string          `json:"resourceId"`
+	Actor        string          `json:"actor"`
+	Data         json.RawMessage `json:"data"`
+}
+
+// events reads one page of events with the token and query, which must
+// answer 200.
+func (e *testEnv) events(t testing.TB, token, query string) ([]event, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.url+"/api/v1/events"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Events []event `json:"events"`
+		Next   *string `json:"next"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET /api/v1/events%s: %d %s", query, resp.StatusCode, raw)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	if page.Events == nil || page.Next == nil {
+		t.Fatalf("GET /api/v1/events%s: a page needs events and next", query)
+	}
+	return page.Events, *page.Next
+}
+
+// decode reads a JSON object response and closes it.
+func decode(t testing.TB, resp *http.Response) map[string]any {
+	t.Helper()
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatalf("response is not a JSON object: %v", err)
+	}
+	return m
+}
