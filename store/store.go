@@ -82,6 +82,9 @@ type Token struct {
 	// Scope is what the token may do: ScopeSCIM (the default) or
 	// ScopeAdmin (the admin API, /api/v1).
 	Scope string
+	// Role is what an admin-scope token may do there ("" for SCIM
+	// tokens; an admin token without a role is an auditor).
+	Role AdminRole
 }
 
 // Token scopes.
@@ -263,6 +266,7 @@ type Store interface {
 	SyncStore
 	AuditStore
 	PolicyStore
+	AdminStore
 
 	Ping(ctx context.Context) error
 	Close() error

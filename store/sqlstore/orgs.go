@@ -82,13 +82,15 @@ type tokenRow struct {
 	Created dbTime `db:"created"`
 	Revoked dbTime `db:"revoked"`
 	Scope   string `db:"scope"`
+	Role    string `db:"role"`
 }
 
 func (r tokenRow) token() store.Token {
-	return store.Token{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Hash: r.Hash, Created: r.Created.T, Revoked: r.Revoked.ptr(), Scope: r.Scope}
+	return store.Token{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Hash: r.Hash, Created: r.Created.T, Revoked: r.Revoked.ptr(), Scope: r.Scope,
+		Role: store.AdminRole(r.Role)}
 }
 
-const tokenCols = `id, org_id, name, hash, created, revoked, scope`
+const tokenCols = `id, org_id, name, hash, created, revoked, scope, role`
 
 // CreateToken inserts a token of an existing organization; Created
 // defaults to now.
@@ -104,8 +106,8 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 		t.Scope = store.ScopeSCIM
 	}
 	err := s.write(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.OrgID, t.Name, t.Hash, s.d.timeArg(stamp(t.Created)), revoked, t.Scope)
+		_, err := c.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.OrgID, t.Name, t.Hash, s.d.timeArg(stamp(t.Created)), revoked, t.Scope, string(t.Role))
 		return err
 	})
 	switch s.d.classify(err) {

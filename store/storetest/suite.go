@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Seats", testSeats},
 		{"RestorePurge", testRestorePurge},
 		{"Policy", testPolicy},
+		{"Admins", testAdmins},
 		{"SyncRuns", testSyncRuns},
 		{"SyncRunsOrder", testSyncRunsOrder},
 		{"SyncRunsSupersede", testSyncRunsSupersede},
