@@ -66,8 +66,9 @@ func (s *Service) Purge(ctx context.Context, a Actor, kind store.Kind, id string
 		return err
 	}
 	if !r.Archived.Before(cutoff) {
+		after := r.Archived.Add(time.Since(cutoff))
 		return fmt.Errorf("%s %q was archived on %s, inside the retention period; it may be purged after %s",
-			kind, id, r.Archived.Format(time.DateOnly), cutoff.Format(time.DateOnly))
+			kind, id, r.Archived.Format(time.DateOnly), after.Format(time.DateOnly))
 	}
 	return w.Purge(ctx, a.OrgID, kind, id)
 }

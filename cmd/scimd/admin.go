@@ -18,8 +18,15 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	return withDirectory(ctx, cf, func(*directory.Service) error {
+	return withConfig(ctx, cf, func(cfg Config, d *directory.Service) error {
 		fmt.Fprintln(stdout, "migrations applied")
+		if len(cfg.Orgs) == 0 {
+			return nil
+		}
+		if err := applyOrgPolicies(ctx, d, cfg.Orgs, newLogger(cfg, io.Discard)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "policies of %d configured organizations applied\n", len(cfg.Orgs))
 		return nil
 	})
 }
@@ -39,12 +46,16 @@ func withDirectory(ctx context.Context, cf *configFlags, fn func(*directory.Serv
 }
 
 func cmdOrg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && orgPolicySubs[args[0]] != "" {
+		return cmdOrgPolicy(ctx, args[0], args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
 		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprint(stdout, "Usage:\n  scimd org create NAME [flags]\n  scimd org list [flags]\n")
+			fmt.Fprintf(stdout, "Usage:\n  scimd org create NAME [flags]\n  scimd org list [flags]\n  %s\n  %s\n",
+				orgPolicySubs["set"], orgPolicySubs["show"])
 			return nil
 		}
-		return fmt.Errorf("%w: want \"org create NAME\" or \"org list\"", errUsage)
+		return fmt.Errorf("%w: want \"org create NAME\", \"org list\", \"org set ORG\" or \"org show ORG\"", errUsage)
 	}
 	sub := args[0]
 	fs := newFlags("org "+sub, map[string]string{"create": "scimd org create NAME [flags]", "list": "scimd org list [flags]"}[sub], stderr)
@@ -92,7 +103,7 @@ func isHelp(s string) bool { return s == "-h" || s == "--help" || s == "-help" |
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	subs := map[string]string{
-		"create": "scimd token create --org ORG --name NAME [flags]",
+		"create": "scimd token create --org ORG --name NAME [--admin [--role owner|user_admin|auditor]] [flags]",
 		"list":   "scimd token list [--org ORG] [flags]",
 		"revoke": "scimd token revoke ID [flags]",
 	}
@@ -106,12 +117,15 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sub := args[0]
 	fs := newFlags("token "+sub, subs[sub], stderr)
 	cf := addConfigFlags(fs, false)
-	var orgName, name string
+	var orgName, name, role string
+	var admin bool
 	if sub != "revoke" {
 		fs.StringVar(&orgName, "org", "", "organization name")
 	}
 	if sub == "create" {
 		fs.StringVar(&name, "name", "", "token name (who uses it, e.g. okta-prod)")
+		fs.BoolVar(&admin, "admin", false, "issue an admin API token (/api/v1) instead of a SCIM one")
+		fs.StringVar(&role, "role", "", "an admin token's role: owner (the default), user_admin or auditor")
 	}
 	pos, err := parse(fs, args[1:])
 	if err != nil {
@@ -122,12 +136,27 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(pos) != 0 || orgName == "" || name == "" {
 			return fmt.Errorf("%w: token create needs --org and --name and no arguments", errUsage)
 		}
+		tokenRole := store.RoleOwner
+		if role != "" {
+			if !admin {
+				return fmt.Errorf("%w: --role is for admin tokens (--admin)", errUsage)
+			}
+			if tokenRole, err = directory.ParseRole(role); err != nil {
+				return fmt.Errorf("%w: --role: %v", errUsage, err)
+			}
+		}
 		return withDirectory(ctx, cf, func(d *directory.Service) error {
 			o, err := orgByName(ctx, d, orgName)
 			if err != nil {
 				return err
 			}
-			tok, _, err := d.CreateToken(ctx, o.ID, name)
+			create := d.CreateToken
+			if admin {
+				create = func(ctx context.Context, orgID, name string) (string, store.Token, error) {
+					return d.CreateAdminToken(ctx, orgID, name, tokenRole)
+				}
+			}
+			tok, _, err := create(ctx, o.ID, name)
 			if err != nil {
 				return err
 			}
@@ -152,13 +181,20 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tORG\tNAME\tCREATED\tREVOKED")
+			fmt.Fprintln(tw, "ID\tORG\tNAME\tSCOPE\tCREATED\tREVOKED")
 			for _, t := range toks {
 				revoked := "-"
 				if t.Revoked != nil {
 					revoked = t.Revoked.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.OrgID, t.Name, t.Created.Format(time.RFC3339), revoked)
+				scope := t.Scope
+				switch {
+				case scope == "":
+					scope = store.ScopeSCIM
+				case scope == store.ScopeAdmin && t.Role != "":
+					scope += " (" + string(t.Role) + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.OrgID, t.Name, scope, t.Created.Format(time.RFC3339), revoked)
 			}
 			return tw.Flush()
 		})

@@ -45,6 +45,9 @@ type Config struct {
 	// Sources are the organizations' directory sync sources (file only):
 	// see SourceConfig and the README's "Directory sync" section.
 	Sources []SourceConfig `yaml:"sources"`
+	// Orgs are organizations and their policies, created and applied at
+	// every serve and migrate start (file only): see OrgConfig.
+	Orgs []OrgConfig `yaml:"orgs"`
 }
 
 // SchemaConfig is one extension schema in the configuration file: the
@@ -241,5 +244,6 @@ func (c *Config) validate() []string {
 	}
 	p = append(p, c.validateSchemas()...)
 	p = append(p, c.validateSources()...)
+	p = append(p, c.validateOrgs()...)
 	return p
 }

@@ -3,9 +3,14 @@
 //	scimd serve                          run the server
 //	scimd migrate                        apply database migrations
 //	scimd org create NAME | org list     manage organizations
+//	scimd org set ORG [policy flags] | org show ORG   an organization's policy
 //	scimd token create --org ORG --name NAME | token list | token revoke ID
 //	scimd schema add | list | show | remove   organizations' schema extensions
 //	scimd sync run | status | history | show | approve | reject   directory sync
+//	scimd webhooks create | list | status | delete | enable | disable   event webhooks
+//	scimd users import | export | restore | purge   the user lifecycle
+//	scimd teams export                   teams with their paths and members
+//	scimd audit list                     the audit trail
 //	scimd version
 //
 // Every subcommand takes --help. This package does configuration, wiring
@@ -33,7 +38,11 @@ Usage:
   scimd migrate [flags]                        apply database migrations and exit
   scimd org create NAME [flags]                create an organization
   scimd org list [flags]                       list organizations
-  scimd token create --org ORG --name NAME     issue a SCIM bearer token (prints only the token)
+  scimd org set ORG [--seat-limit N] [--roles 'Value=Description,…'] [--delete-mode archive|deactivate] …
+                                               change an organization's policy (only the fields given)
+  scimd org show ORG [--format text|json]      an organization's policy and seats used
+  scimd token create --org ORG --name NAME [--admin]
+                                               issue a SCIM (or admin API) bearer token (prints only the token)
   scimd token list [--org ORG]                 list tokens
   scimd token revoke ID                        revoke a token
   scimd schema add --org ORG --resource User|Group FILE.json
@@ -47,6 +56,22 @@ Usage:
   scimd sync history [--org ORG] [--source NAME]   past runs
   scimd sync show RUN_ID [--state STATE]       a run's changes (the plan of a dry run)
   scimd sync approve RUN_ID | sync reject RUN_ID   let a held run's changes through, or drop them
+  scimd webhooks create --org ORG --url URL [--events TYPES] [--format json|set] [--from-start]
+                                               subscribe a receiver to events (prints the id, and a generated secret once)
+  scimd webhooks list | status --org ORG       webhooks, and their delivery backlog, attempts and errors
+  scimd webhooks delete | enable | disable --org ORG ID
+  scimd users import FILE.csv [--org ORG] [--dry-run] [--report F.csv] [--match userName|externalId]
+                                               create and update users from CSV (--template prints the header)
+  scimd users export --org ORG [--format csv|json] [--include-archived] [--output F]
+  scimd users restore --org ORG ID             bring an archived user back with its teams
+  scimd users purge --org ORG [--archived-before 90d] [ID] [--dry-run] [--yes]
+                                               erase archived users' personal data
+  scimd teams export --org ORG [--format csv|json] [--output F]
+  scimd audit list --org ORG [--user ID] [--type T] [--since 7d] [--after SEQ] [--limit N] [--format table|json]
+  scimd admin create --org ORG --email EMAIL [--role owner|user_admin|auditor]
+                                               add a console / admin API account (bootstraps the first owner)
+  scimd admin list | role | disable | enable | password --org ORG …
+                                               manage admin accounts (see scimd admin --help)
   scimd version                                print the version
 
 Run "scimd COMMAND --help" for a command's flags.
@@ -82,6 +107,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSchema(ctx, rest, stdout, stderr)
 	case "sync":
 		err = cmdSync(ctx, rest, stdout, stderr)
+	case "webhooks":
+		err = cmdWebhooks(ctx, rest, stdout, stderr)
+	case "users":
+		err = cmdUsers(ctx, rest, stdout, stderr)
+	case "teams":
+		err = cmdTeams(ctx, rest, stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, rest, stdout, stderr)
+	case "admin":
+		err = cmdAdmin(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "scimd", version)
 	case "help", "-h", "--help", "-help":

@@ -68,6 +68,10 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 		// Printed once, on the first start only; never logged.
 		fmt.Fprintf(stdout, "bootstrap token for organization %q (shown once, store it now): %s\n", org.Name, tok)
 	}
+	if err := applyOrgPolicies(ctx, dir, cfg.Orgs, log); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := applySchemas(ctx, st, cfg.Schemas, log); err != nil {
 		ln.Close()
 		return err
@@ -86,6 +90,13 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 		return err
 	}
 	defer stopSync()
+	stopWebhooks, err := startWebhooks(ctx, cfg, st, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopWebhooks()
+
 
 	scimSrv := scim.New(scim.Config{
 		PublicURL:    cfg.PublicURL,
