@@ -97,7 +97,6 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 	}
 	defer stopWebhooks()
 
-
 	scimSrv := scim.New(scim.Config{
 		PublicURL:    cfg.PublicURL,
 		MaxResults:   cfg.MaxResults,

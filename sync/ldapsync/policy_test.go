@@ -20,7 +20,7 @@ func TestEnginePolicies(t *testing.T) {
 		s := ldaptest.Start(t)
 		base := s.NewOU(t)
 		users := ldaptest.GenUsers("p", 6)
-		users[0].EmployeeType = "Contractor"    // external: takes no seat
+		users[0].EmployeeType = "Contractor"     // external: takes no seat
 		users[1].DepartmentNumber = "Accounting" // a role outside the catalogue
 		users[2].DepartmentNumber = "it"         // a role in the catalogue, other case
 		users[3].EmployeeNumber = "1003"
