@@ -179,6 +179,29 @@ func (s *Service) SeatsUsed(ctx context.Context, orgID string) (int, error) {
 	return page.Total, nil
 }
 
+// CheckUser applies the policy's catalogue and immutability rules to a
+// user's next document as a write through the Service would (before is
+// the stored user, nil for a new one); accepted catalogue values are
+// rewritten in the catalogue's spelling. It is for dry runs, which must
+// predict a write without making it: writes check this themselves.
+func CheckUser(p store.Policy, before, after *store.Resource) error {
+	if before != nil {
+		if err := checkImmutable(p, before, after); err != nil {
+			return err
+		}
+	}
+	return checkCatalogues(p, after, before)
+}
+
+// UsesSeat reports whether r takes a seat under p: a live, active,
+// internal user.
+func UsesSeat(p store.Policy, r *store.Resource) bool { return usesSeat(p, r) }
+
+// Attr finds an attribute of a document as a policy names it ("userType",
+// "name.givenName", an extension attribute by its bare name or full URN
+// path), case-insensitively.
+func Attr(doc map[string]any, name string) (any, bool) { return lookupAttr(doc, name) }
+
 // checkCatalogues refuses roles and entitlements outside the catalogues
 // and rewrites accepted values in the catalogue's spelling. Values the
 // user already held before (before, nil for a new user) are kept even
