@@ -119,7 +119,7 @@ func (s *Service) Update(ctx context.Context, a Actor, kind store.Kind, id strin
 	}
 	return w.Update(ctx, a.OrgID, kind, id, func(r *store.Resource) (*store.MemberChange, error) {
 		before := *r
-		before.Attrs = cloneDoc(r.Attrs)
+		before.Attrs = store.CloneAttrs(r.Attrs)
 		wasActive := r.Active
 		mc, err := fn(r)
 		if err != nil {

@@ -97,29 +97,3 @@ func (s *Service) PurgeArchived(ctx context.Context, a Actor, cutoff time.Time) 
 		}
 	}
 }
-
-// cloneDoc deep-copies a decoded JSON document.
-func cloneDoc(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneDoc(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = cloneValue(e)
-		}
-		return out
-	}
-	return v
-}

@@ -277,3 +277,30 @@ type Store interface {
 // so "ÄRGER" and "ärger" compare equal on SQLite too).
 // A cases.Caser is stateful, so each call makes its own.
 func Fold(s string) string { return cases.Fold().String(s) }
+
+// CloneAttrs deep-copies a document of JSON values (maps and slices;
+// scalars are immutable and shared), such as Resource.Attrs.
+func CloneAttrs(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return CloneAttrs(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	}
+	return v
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimd/scimd/scim/schema"
 	"github.com/scimd/scimd/scim/scimerr"
+	"github.com/scimd/scimd/store"
 )
 
 // rowError is a row the import refuses before writing anything.
@@ -129,7 +130,7 @@ func setKeys(doc map[string]any, keys []string, v any) {
 // other types than "work" is left as it is when the addresses are the
 // same. managerID, when not "", sets the manager.
 func merge(cur, part map[string]any, managerID string) map[string]any {
-	out := cloneDoc(cur)
+	out := store.CloneAttrs(cur)
 	if out == nil {
 		out = map[string]any{}
 	}
@@ -184,31 +185,6 @@ func sameDoc(a, b map[string]any) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
-}
-
-func cloneDoc(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneDoc(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = cloneValue(e)
-		}
-		return out
-	}
-	return v
 }
 
 // isRowError reports whether err is about the row's data or a rule the

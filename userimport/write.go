@@ -209,7 +209,7 @@ func (im *importer) create(ctx context.Context, r row, managerID string, res *Re
 		doc["active"] = true // as directory does: a new user is active unless the row says otherwise
 	}
 	doc["schemas"] = im.users.SchemasFor(doc)
-	if _, err := im.users.Normalize(cloneDoc(doc)); err != nil {
+	if _, err := im.users.Normalize(store.CloneAttrs(doc)); err != nil {
 		return clientError(err)
 	}
 	if im.opt.DryRun {

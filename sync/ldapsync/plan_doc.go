@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scimd/scimd/scim/schema"
+	"github.com/scimd/scimd/store"
 )
 
 // Documents: which parts of a user's document a source owns (the
@@ -221,24 +222,4 @@ func managerChange(cur map[string]any, id string) *AttrChange {
 }
 
 // cloneDoc deep-copies a JSON document.
-func cloneDoc(doc map[string]any) map[string]any {
-	out := make(map[string]any, len(doc))
-	for k, v := range doc {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneDoc(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = cloneValue(e)
-		}
-		return out
-	}
-	return v
-}
+func cloneDoc(doc map[string]any) map[string]any { return store.CloneAttrs(doc) }
