@@ -1,14 +1,29 @@
-// Package api is scimd's admin JSON API, mounted under /api/v1: endpoints
-// an organization's administrators and their automation call with an
-// admin-scope bearer token (store.ScopeAdmin), beside the SCIM endpoints
-// identity providers call. It serves the organization's audit trail and
-// joiner / mover / leaver events (GET /api/v1/events), paged by a cursor.
+// Package api is scimd's admin JSON API, mounted under /api/v1: what an
+// organization's admins and their scripts use to see and steer the
+// directory — users (search, filters, activate, deactivate, archive,
+// restore, purge), teams (tree, members), CSV import and export, API
+// tokens, directory sync (sources, runs and their changes, run now,
+// approve or reject held runs), events and the audit trail, webhooks,
+// the organization's settings and its admin accounts. The web console
+// (package console) is built on the same rules.
 //
-// Every response is JSON; every error is {"error": "message"} with the
-// HTTP status that fits, and an internal error names only the request id
-// (internal/obs), its cause going to the log.
+// Every request is authenticated by internal/adminauth (an admin's
+// session cookie, from POST /api/v1/session, or an admin-scope bearer
+// token); a session's state-changing request must carry its CSRF token
+// (X-CSRF-Token). Every route names one directory.Action and is refused
+// (403) before it reads or writes anything unless directory.Permit allows
+// the admin's role that action, so a refused request changes nothing.
+// Writes go through directory.Service as the admin (directory.AdminPrincipal.Actor),
+// so the organization's policy and the audit trail apply.
 //
-// It knows HTTP, the directory contract (authentication, principals, event
-// types) and the store contract (events); it never sees SQL and must not
-// import store/sqlstore, scim or sync.
+// Every response is JSON (exports are CSV or JSON files); every error is
+// {"error": "message"} with the HTTP status that fits, and an internal
+// error names only the request id (internal/obs), its cause going to the
+// log.
+//
+// It knows HTTP, the directory and store contracts, and the import
+// (userimport) and webhook packages; it never sees SQL and must not import
+// store/sqlstore, scim, sync or console. What lives in cmd/scimd (the
+// configured sync sources and the sync engine) it reaches through
+// SyncControl.
 package api

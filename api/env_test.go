@@ -29,12 +29,16 @@ type testEnv struct {
 	dir    *directory.Service
 	st     *sqlstore.Store
 	client *http.Client
+	sync   *fakeSync
+	server *api.Server
 	acme   org
 }
 
-// org is an organization with a SCIM token and an admin token.
+// org is an organization with a SCIM token and an admin token of each
+// role (admin is the owner's).
 type org struct {
-	id, scim, admin string
+	id, name, scim            string
+	admin, userAdmin, auditor string
 }
 
 func newEnv(t testing.TB, url string) *testEnv {
@@ -52,15 +56,18 @@ func newEnv(t testing.TB, url string) *testEnv {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", scim.New(scim.Config{}, dir, log).Handler())
-	mux.Handle(api.BasePath+"/", api.New(dir, st, log).Handler())
+	fs := &fakeSync{st: st}
+	a := api.New(api.Config{Directory: dir, Sync: fs, Logger: log})
+	mux.Handle(api.BasePath+"/", a.Handler())
 	srv := httptest.NewServer(obs.Middleware(mux, log, nil))
 	t.Cleanup(srv.Close)
-	env := &testEnv{url: srv.URL, dir: dir, st: st, client: srv.Client()}
+	env := &testEnv{url: srv.URL, dir: dir, st: st, client: srv.Client(), sync: fs, server: a}
 	env.acme = env.newOrg(t, "acme")
 	return env
 }
 
-// newOrg creates an organization with its two tokens.
+// newOrg creates an organization with its SCIM token and an admin token
+// of each role.
 func (e *testEnv) newOrg(t testing.TB, name string) org {
 	t.Helper()
 	ctx := context.Background()
@@ -72,11 +79,15 @@ func (e *testEnv) newOrg(t testing.TB, name string) org {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminTok, _, err := e.dir.CreateScopedToken(ctx, o.ID, "ops", store.ScopeAdmin)
-	if err != nil {
-		t.Fatal(err)
+	tok := func(name string, role store.AdminRole) string {
+		plain, _, err := e.dir.CreateAdminToken(ctx, o.ID, name, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plain
 	}
-	return org{id: o.ID, scim: scimTok, admin: adminTok}
+	return org{id: o.ID, name: name, scim: scimTok, admin: tok("ops", store.RoleOwner),
+		userAdmin: tok("helpdesk", store.RoleUserAdmin), auditor: tok("audit", store.RoleAuditor)}
 }
 
 // call makes one request with the token ("" for none) and decodes the

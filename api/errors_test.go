@@ -34,9 +34,9 @@ func TestEventsAuth(t *testing.T) {
 			status     int
 			mention    string
 		}{
-			{"no token", "", 401, "token is required"},
-			{"empty bearer", "Bearer ", 401, "token is required"},
-			{"basic auth", "Basic YWRtaW46YWRtaW4=", 401, "token is required"},
+			{"no token", "", 401, "not signed in"},
+			{"empty bearer", "Bearer ", 401, "admin token is required"},
+			{"basic auth", "Basic YWRtaW46YWRtaW4=", 401, "admin token is required"},
 			{"unknown token", "Bearer scimd_nope_secret", 401, "invalid or revoked"},
 			{"malformed token", "Bearer hunter2", 401, "invalid or revoked"},
 			{"SCIM token", "Bearer " + env.acme.scim, 403, `scope "admin"`},

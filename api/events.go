@@ -47,41 +47,70 @@ type eventPage struct {
 //	resource=ID      only the events of one user or group
 //	since=RFC3339    only events at or after this time
 //	limit=N          at most N events, 1 to 1000; default 100
-func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p directory.Principal) error {
-	q, err := parseEventQuery(r.URL.Query())
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p directory.AdminPrincipal) error {
+	return s.events(w, r, p, false)
+}
+
+// listAudit serves GET /api/v1/audit: the audit trail, which is the
+// events (GET /events) with user=ID as another name for resource=ID.
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p directory.AdminPrincipal) error {
+	return s.events(w, r, p, true)
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request, p directory.AdminPrincipal, audit bool) error {
+	v := r.URL.Query()
+	if audit && v.Has("user") {
+		if v.Has("resource") {
+			return errorf(http.StatusBadRequest, "give user or resource, not both")
+		}
+		v["resource"] = v["user"]
+		delete(v, "user")
+	}
+	q, err := parseEventQuery(v, audit)
 	if err != nil {
 		return err
 	}
-	evs, err := s.events.Events(r.Context(), p.OrgID, q)
+	evs, err := s.dir.Store().Events(r.Context(), p.OrgID, q)
 	if err != nil {
 		return err
 	}
-	page := eventPage{Events: make([]eventJSON, 0, len(evs)), Next: strconv.FormatInt(q.After, 10)}
+	page := eventPage{Events: eventsOf(evs), Next: strconv.FormatInt(q.After, 10)}
+	if len(evs) > 0 {
+		page.Next = strconv.FormatInt(evs[len(evs)-1].Seq, 10)
+	}
+	return writeJSON(w, http.StatusOK, page)
+}
+
+// eventsOf is events as the API returns them.
+func eventsOf(evs []store.Event) []eventJSON {
+	out := make([]eventJSON, 0, len(evs))
 	for _, e := range evs {
 		data := e.Data
 		if len(data) == 0 {
 			data = json.RawMessage("null") // a purged resource's events keep no data
 		}
-		page.Events = append(page.Events, eventJSON{
+		out = append(out, eventJSON{
 			Seq: e.Seq, ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano), Type: e.Type, Meaning: e.Meaning,
 			ResourceType: string(e.Kind), ResourceID: e.ResourceID, Actor: e.Actor, Data: data,
 		})
-		page.Next = strconv.FormatInt(e.Seq, 10)
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return out
 }
 
 // parseEventQuery reads the query parameters of GET /events, refusing
 // (400) unknown parameters and malformed values with a message that says
 // what is expected.
-func parseEventQuery(v url.Values) (store.EventQuery, error) {
+func parseEventQuery(v url.Values, audit bool) (store.EventQuery, error) {
 	var q store.EventQuery
 	for k := range v {
 		switch k {
 		case "after", "type", "resource", "since", "limit":
 		default:
-			return q, errorf(http.StatusBadRequest,
-				"unknown parameter %q; the parameters are after, type, resource, since and limit", k)
+			names := "after, type, resource, since and limit"
+			if audit {
+				names = "after, type, user (or resource), since and limit"
+			}
+			return q, errorf(http.StatusBadRequest, "unknown parameter %q; the parameters are %s", k, names)
 		}
 	}
 	single := func(name string) (string, error) {

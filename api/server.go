@@ -1,188 +1,187 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/scimd/scimd/directory"
+	"github.com/scimd/scimd/internal/adminauth"
 	"github.com/scimd/scimd/internal/obs"
-	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/webhook"
 )
 
 // BasePath is where the admin API is mounted.
 const BasePath = "/api/v1"
 
-// Authenticator resolves a bearer token to its principal
-// (*directory.Service): directory.ErrUnauthenticated for an unknown,
-// malformed or revoked token.
-type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (directory.Principal, error)
-}
-
-// EventReader reads an organization's events in Seq order (store.Store).
-type EventReader interface {
-	Events(ctx context.Context, orgID string, q store.EventQuery) ([]store.Event, error)
-}
-
-var (
-	_ Authenticator = (*directory.Service)(nil)
-	_ EventReader   = (store.Store)(nil)
+// Body limits: a JSON request, and an uploaded CSV file.
+const (
+	maxJSONBody   = 1 << 20
+	maxImportBody = 64 << 20
 )
+
+// Config is what the admin API needs.
+type Config struct {
+	// Directory is every read and write (required).
+	Directory *directory.Service
+	// Sync runs directory sources and decides held runs; nil answers
+	// 503 to those routes (reading runs still works).
+	Sync SyncControl
+	// Webhooks keeps webhooks; nil uses the directory's store when it
+	// keeps them (*sqlstore.Store does), else the webhook routes answer 503.
+	Webhooks webhook.Store
+	Logger   *slog.Logger // nil: discard
+}
 
 // Server serves the admin API. Create it with New.
 type Server struct {
-	auth   Authenticator
-	events EventReader
-	log    *slog.Logger
+	dir   *directory.Service
+	sync  SyncControl
+	hooks webhook.Store
+	log   *slog.Logger
 }
 
 // New returns a Server.
-func New(auth Authenticator, events EventReader, log *slog.Logger) *Server {
-	return &Server{auth: auth, events: events, log: log}
+func New(cfg Config) *Server {
+	s := &Server{dir: cfg.Directory, sync: cfg.Sync, hooks: cfg.Webhooks, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.hooks == nil {
+		s.hooks, _ = cfg.Directory.Store().(webhook.Store)
+	}
+	return s
 }
 
 // handlerFunc is an admin API handler: it returns an error instead of
-// writing one; p is an authenticated admin of p.OrgID.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, p directory.Principal) error
+// writing one; p is an authenticated admin of p.OrgID who was permitted
+// the route's action (the zero principal on a public route).
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p directory.AdminPrincipal) error
+
+// route is one endpoint: its method, its path under BasePath (a ServeMux
+// pattern), the action it needs (nil: public), its body limit and handler.
+type route struct {
+	method, path string
+	act          func(r *http.Request, p directory.AdminPrincipal) directory.Action
+	maxBody      int64
+	h            handlerFunc
+}
+
+// need is the action of a route that always needs a.
+func need(a directory.Action) func(*http.Request, directory.AdminPrincipal) directory.Action {
+	return func(*http.Request, directory.AdminPrincipal) directory.Action { return a }
+}
+
+func (s *Server) routes() []route {
+	rs := []route{
+		{method: "POST", path: "/session", h: s.signIn},
+		{method: "DELETE", path: "/session", act: need(directory.ActRead), h: s.signOut},
+		{method: "GET", path: "/me", act: need(directory.ActRead), h: s.me},
+		{method: "GET", path: "/events", act: need(directory.ActRead), h: s.listEvents},
+		{method: "GET", path: "/audit", act: need(directory.ActRead), h: s.listAudit},
+	}
+	rs = append(rs, s.userRoutes()...)
+	rs = append(rs, s.teamRoutes()...)
+	rs = append(rs, s.exchangeRoutes()...)
+	rs = append(rs, s.tokenRoutes()...)
+	rs = append(rs, s.syncRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.settingsRoutes()...)
+	rs = append(rs, s.adminRoutes()...)
+	for i := range rs {
+		if rs[i].maxBody == 0 {
+			rs[i].maxBody = maxJSONBody
+		}
+	}
+	return rs
+}
 
 // Handler returns the admin API, mounted at BasePath. Every response,
 // errors from routing and authentication included, is JSON.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(BasePath+"/events", s.route("/api/v1/events", http.MethodGet, s.listEvents))
-	mux.Handle("/", s.route("/api/v1 unmatched", "", func(_ http.ResponseWriter, r *http.Request, _ directory.Principal) error {
-		return errorf(http.StatusNotFound, "no admin API endpoint at %s", r.URL.Path)
+	byPath := map[string]map[string]route{}
+	var paths []string
+	for _, rt := range s.routes() {
+		if byPath[rt.path] == nil {
+			byPath[rt.path] = map[string]route{}
+			paths = append(paths, rt.path)
+		}
+		byPath[rt.path][rt.method] = rt
+	}
+	for _, p := range paths {
+		mux.Handle(BasePath+p, s.dispatch(byPath[p]))
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		obs.SetRoute(r.Context(), BasePath+" unmatched")
+		s.writeError(w, r, errorf(http.StatusNotFound, "no admin API endpoint at %s", r.URL.Path))
 	}))
 	return mux
 }
 
-// route names the route for metrics and logs, allows one method (any
-// when method is ""), authenticates an admin token, recovers panics, and
-// turns the handler's error into the JSON error response.
-func (s *Server) route(name, method string, h handlerFunc) http.Handler {
+// dispatch serves the routes of one path by method (HEAD as GET); any
+// other method is 405 with Allow.
+func (s *Server) dispatch(methods map[string]route) http.Handler {
+	allow := make([]string, 0, len(methods))
+	for m := range methods {
+		allow = append(allow, m)
+	}
+	slices.Sort(allow)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		obs.SetRoute(r.Context(), name)
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
-			}
-		}()
-		p, err := s.authenticate(r)
-		if err == nil {
-			obs.SetOrg(r.Context(), p.OrgID)
-			if method != "" && r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
-				w.Header().Set("Allow", method)
-				err = errorf(http.StatusMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path)
-			}
+		m := r.Method
+		if m == http.MethodHead {
+			m = http.MethodGet
 		}
-		if err == nil {
-			err = h(w, r, p)
+		rt, ok := methods[m]
+		if !ok {
+			obs.SetRoute(r.Context(), BasePath+" method not allowed")
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, errorf(http.StatusMethodNotAllowed, "method %s is not allowed on %s (allowed: %s)",
+				r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
 		}
-		if err != nil {
-			s.writeError(w, r, err)
-		}
+		s.serve(w, r, rt)
 	})
 }
 
-// authenticate reads the bearer token and requires the admin scope: no or
-// an invalid token is 401, a valid token of another scope (a SCIM token)
-// 403.
-func (s *Server) authenticate(r *http.Request) (directory.Principal, error) {
-	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(tok) == "" {
-		return directory.Principal{}, unauthorized("an admin bearer token is required (Authorization: Bearer <token>)")
+// serve runs one route: it names the route for metrics and logs, limits
+// the body, authenticates, checks CSRF on a session's state-changing
+// request and the route's action — all before the handler reads or
+// writes anything — recovers panics, and turns the handler's error into
+// the JSON error response.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	obs.SetRoute(r.Context(), rt.method+" "+BasePath+rt.path)
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+		}
+	}()
+	r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
+	if err := s.guard(w, r, rt); err != nil {
+		s.writeError(w, r, err)
 	}
-	p, err := s.auth.Authenticate(r.Context(), strings.TrimSpace(tok))
-	if errors.Is(err, directory.ErrUnauthenticated) {
-		return p, unauthorized("the bearer token is invalid or revoked")
+}
+
+func (s *Server) guard(w http.ResponseWriter, r *http.Request, rt route) error {
+	if rt.act == nil {
+		return rt.h(w, r, directory.AdminPrincipal{})
 	}
+	p, err := s.authenticate(r)
 	if err != nil {
-		return p, err
+		return err
 	}
-	if p.Scope != store.ScopeAdmin {
-		return p, errorf(http.StatusForbidden, "the token %q has scope %q; the admin API needs a token of scope %q",
-			p.TokenName, p.Scope, store.ScopeAdmin)
+	obs.SetOrg(r.Context(), p.OrgID)
+	if err := adminauth.CheckCSRF(p, r); err != nil {
+		return err
 	}
-	return p, nil
+	if err := directory.Permit(p, rt.act(r, p)); err != nil {
+		return err
+	}
+	return rt.h(w, r, p)
 }
-
-// Error is an error with the status and the client-safe message of its
-// response.
-type Error struct {
-	Status  int
-	Message string
-	// auth marks a 401, which carries a WWW-Authenticate header.
-	auth bool
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Message) }
-
-func errorf(status int, format string, args ...any) *Error {
-	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
-}
-
-func unauthorized(msg string) *Error {
-	return &Error{Status: http.StatusUnauthorized, Message: msg, auth: true}
-}
-
-// errorBody is every error response.
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-// writeError is the one place an error becomes a response. An error that
-// is not an *Error is internal: a 500 naming only the request id, its
-// cause logged with the request id.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	log := obs.Logger(r.Context(), s.log)
-	if errors.Is(err, errWritten) {
-		log.Warn("response not completed", "err", err)
-		return
-	}
-	var e *Error
-	if !errors.As(err, &e) {
-		log.Error("request failed", "err", err)
-		e = errorf(http.StatusInternalServerError, "internal error; quote request id %s to the operator",
-			obs.RequestID(r.Context()))
-	} else {
-		log.LogAttrs(r.Context(), slog.LevelDebug, "client error", slog.Int("status", e.Status),
-			slog.String("detail", e.Message))
-	}
-	if e.auth {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="scimd"`)
-	}
-	if werr := writeJSON(w, e.Status, errorBody{Error: e.Message}); werr != nil {
-		log.Warn("writing error response", "err", werr)
-	}
-}
-
-// writeJSON writes v as a JSON response.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encoding response: %w", err)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if _, err := w.Write(b); err != nil {
-		return fmt.Errorf("%w: %w", errWritten, err)
-	}
-	return nil
-}
-
-// errWritten marks an error after the response was started (a client gone
-// away): nothing more can be written.
-var errWritten = errors.New("response already started")

@@ -48,7 +48,8 @@ func (p AdminPrincipal) Actor() Actor {
 
 // AdminError is a refused admin-account change; its text is safe to show.
 type AdminError struct {
-	Forbidden bool // the actor may not do this at all (403); else invalid (400/409)
+	Forbidden bool // the actor may not do this at all (403)
+	Conflict  bool // it collides with another admin (409); else invalid input (400)
 	Msg       string
 }
 
@@ -114,7 +115,7 @@ func (s *Service) CreateAdmin(ctx context.Context, by *AdminPrincipal, orgID, em
 	}
 	if err := s.store.CreateAdmin(ctx, a); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return store.Admin{}, &AdminError{Msg: fmt.Sprintf("an admin with email %q exists already", a.Email)}
+			return store.Admin{}, &AdminError{Conflict: true, Msg: fmt.Sprintf("an admin with email %q exists already", a.Email)}
 		}
 		return store.Admin{}, err
 	}
@@ -181,8 +182,8 @@ func (s *Service) SetAdminDisabled(ctx context.Context, by *AdminPrincipal, orgI
 }
 
 // SetAdminPassword sets an admin's password: their own, or anyone's for
-// an owner (nil by: the CLI). Every session of that admin but the
-// caller's ends.
+// an owner (nil by: the CLI). Every session of that admin ends, the
+// caller's own included (they sign in again with the new password).
 func (s *Service) SetAdminPassword(ctx context.Context, by *AdminPrincipal, orgID, id, password string) error {
 	if by != nil && by.AdminID != id && (by.OrgID != orgID || !by.Can(store.RoleOwner)) {
 		return &AdminError{Forbidden: true, Msg: "only an owner can set another admin's password"}

@@ -59,6 +59,7 @@ const (
 	ColExternalID  Column = "externalId"
 	ColName        Column = "name" // userName / displayName (caseExact=false)
 	ColDisplayName Column = "displayName"
+	ColSource      Column = "source" // the owning source ("scim", "ldap:corp", …), case-exact
 	ColActive      Column = "active"
 	ColCreated     Column = "created"
 	ColModified    Column = "modified"

@@ -97,6 +97,12 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 	}
 	defer stopWebhooks()
 
+	syncCtl, err := newSyncControl(ctx, cfg, dir, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
 	scimSrv := scim.New(scim.Config{
 		PublicURL:    cfg.PublicURL,
 		MaxResults:   cfg.MaxResults,
@@ -114,7 +120,7 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", scimSrv.Handler())
 	mux.Handle("/scim/v2", scimSrv.Handler())
-	mux.Handle(api.BasePath+"/", api.New(dir, st, log).Handler())
+	mux.Handle(api.BasePath+"/", api.New(api.Config{Directory: dir, Sync: syncCtl, Webhooks: st, Logger: log}).Handler())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

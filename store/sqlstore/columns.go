@@ -13,6 +13,8 @@ func textColumn(col store.Column, caseExact bool) (sql string, folded bool, ok b
 		return "r.id", false, true
 	case store.ColExternalID:
 		return "r.external_id", false, true
+	case store.ColSource:
+		return "r.source", false, true
 	case store.ColName:
 		if caseExact {
 			return "r.name", false, true
