@@ -14,6 +14,14 @@ import (
 // entry DNs) are compared in this form. A string that does not parse as a
 // DN is lower-cased and trimmed.
 func CanonicalDN(dn string) string {
+	if s, ok := canonicalSimpleDN(dn); ok {
+		return s
+	}
+	return slowCanonicalDN(dn)
+}
+
+// slowCanonicalDN is CanonicalDN parsing the DN.
+func slowCanonicalDN(dn string) string {
 	d, err := ldap.ParseDN(dn)
 	if err != nil {
 		return strings.ToLower(strings.TrimSpace(dn))

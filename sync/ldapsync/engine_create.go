@@ -139,11 +139,7 @@ func (r *syncRun) createBatch(ctx context.Context, qs []queuedUser) error {
 		rs[i] = store.Resource{ID: q.c.id, Kind: store.KindUser, Source: r.owner, SourceID: q.c.sourceID,
 			InactiveReason: q.c.d.Reason, Attrs: q.doc}
 		if mid, ok := r.managerID(q.u, inBatch); ok && !q.deferManager {
-			h, err := r.userHash(q.u, mid)
-			if err != nil {
-				return err
-			}
-			rs[i].SourceHash = h
+			rs[i].SourceHash = r.userHash(q.u, mid)
 		}
 	}
 	if err := r.e.dir.CreateMany(ctx, r.actor, rs); err == nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
 	_ "github.com/lib/pq" // the figures' PostgreSQL databases
 
 	"github.com/scimd/scimd/internal/ldaptest"
@@ -29,10 +30,17 @@ import (
 //	go test ./sync/ldapsync -run TestSyncFigures -v -timeout 2h
 //
 // For each size it loads that many users into slapd, times ldapsearch
-// reading them (paged, the attributes the sync asks for: the ceiling),
-// then a full sync into an empty store and an unchanged re-run, on SQLite
-// and, when SCIMD_SYNC_FIGURES_POSTGRES names a role that may create
-// databases, on PostgreSQL. The peak Go heap of each run is sampled.
+// reading them (paged, the attributes the sync asks for: the ceiling) and
+// go-ldap reading them the same way doing nothing else (the ceiling with
+// the sync's own client), three times each; then a full sync into an
+// empty store and an unchanged re-run, on SQLite and, when
+// SCIMD_SYNC_FIGURES_POSTGRES names a role that may create databases, on
+// PostgreSQL ("throwaway": on the tests' own throwaway cluster, as
+// internal/testdb starts it, fsync off). The CPU time of the process
+// (slapd's and the database's are not counted) and the peak Go heap of
+// each run are reported. SCIMD_SYNC_FIGURES_PROFILE=PREFIX writes a CPU
+// profile of each unchanged re-run to PREFIX.BACKEND.SIZE, and the
+// allocations it made to PREFIX.BACKEND.SIZE.allocs.
 func TestSyncFigures(t *testing.T) {
 	sizes := os.Getenv("SCIMD_SYNC_FIGURES")
 	if sizes == "" {
@@ -53,10 +61,18 @@ func TestSyncFigures(t *testing.T) {
 		t.Logf("%d users: loaded into slapd in %v", n, time.Since(start).Round(time.Millisecond))
 		src := slapdSource(s, base)
 		src.GroupBaseDN, src.PageSize = "", 500
-		t.Logf("%d users: ldapsearch (paged 500): %v", n, ldapsearchTime(t, s, src))
+		for range 3 {
+			d, cpu := streamTime(t, src)
+			t.Logf("%d users: ldapsearch (paged 500): %v; go-ldap reading them (Conn.Stream, nothing done): %v, CPU %v",
+				n, ldapsearchTime(t, s, src), d.Round(time.Millisecond), cpu.Round(time.Millisecond))
+		}
 
 		backends := map[string]string{"sqlite": testdb.SQLite(t)}
-		if admin := os.Getenv("SCIMD_SYNC_FIGURES_POSTGRES"); admin != "" {
+		switch admin := os.Getenv("SCIMD_SYNC_FIGURES_POSTGRES"); admin {
+		case "":
+		case "throwaway":
+			backends["postgres"] = testdb.Postgres(t)
+		default:
 			backends["postgres"] = figuresDatabase(t, admin)
 		}
 		for _, name := range []string{"sqlite", "postgres"} {
@@ -72,22 +88,26 @@ func TestSyncFigures(t *testing.T) {
 				if p := os.Getenv("SCIMD_SYNC_FIGURES_PROFILE"); p != "" && pass == "unchanged re-run" {
 					stopProfile = cpuProfile(t, fmt.Sprintf("%s.%s.%d", p, name, n))
 				}
+				cpu := processCPU()
 				d, peak, run := timeRun(t, env, src)
+				cpu = processCPU() - cpu
 				stopProfile()
 				if run.Status != store.SyncSucceeded || run.Counts["users_read"] != n {
 					t.Fatalf("%s: %+v", pass, run)
 				}
-				t.Logf("%d users, %s, %s: %v (%.0f users/s), peak Go heap %d MiB, changes %v",
-					n, name, pass, d.Round(time.Millisecond), float64(n)/d.Seconds(), peak>>20, changeCounts(run))
+				t.Logf("%d users, %s, %s: %v (%.0f users/s), CPU %v, peak Go heap %d MiB, changes %v",
+					n, name, pass, d.Round(time.Millisecond), float64(n)/d.Seconds(), cpu.Round(time.Millisecond), peak>>20, changeCounts(run))
 			}
 		}
 	}
 }
 
 // cpuProfile writes a CPU profile to path until the returned function
-// is called.
+// is called, and the allocations made meanwhile to path.allocs (go tool
+// pprof -sample_index=alloc_space -base path.allocs.base path.allocs).
 func cpuProfile(t *testing.T, path string) func() {
 	t.Helper()
+	writeAllocs(t, path+".allocs.base")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +118,20 @@ func cpuProfile(t *testing.T, path string) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+		writeAllocs(t, path+".allocs")
+	}
+}
+
+func writeAllocs(t *testing.T, path string) {
+	t.Helper()
+	runtime.GC() // the profile is of the last completed cycle
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -117,6 +151,25 @@ func ldapsearchTime(t *testing.T, s *ldaptest.Server, src Source) time.Duration 
 		t.Fatalf("ldapsearch: %v", err)
 	}
 	return time.Since(start)
+}
+
+// streamTime times go-ldap reading src's users as the sync does, doing
+// nothing with them (the ceiling of the sync's own client), and the CPU
+// the process used meanwhile.
+func streamTime(t *testing.T, src Source) (time.Duration, time.Duration) {
+	t.Helper()
+	m, err := NewMapper(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, cpu := time.Now(), processCPU()
+	c := dial(t, src)
+	comp, err := c.Stream(t.Context(), src.UserBaseDN, "(objectClass=inetOrgPerson)", m.UserAttributes(), 500,
+		func(*ldap.Entry) error { return nil })
+	if err != nil || !comp.Complete {
+		t.Fatalf("Stream: %+v, %v", comp, err)
+	}
+	return time.Since(start), processCPU() - cpu
 }
 
 // timeRun runs src once, sampling the Go heap.

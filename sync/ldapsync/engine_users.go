@@ -2,11 +2,12 @@ package ldapsync
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
+
+	"github.com/go-ldap/ldap/v3"
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/store"
@@ -26,24 +27,20 @@ type userState struct {
 	// managers are manager DNs not yet resolvable when their report was
 	// read (the manager comes later in the stream).
 	managers      []managerFix
+	late          []lateManager
 	deactivations []*change
 }
 
+// pendingUser is a user read and waiting to be applied.
 type pendingUser struct {
 	u   DirUser
-	err error
-}
-
-type managerFix struct {
-	id, sourceID, name, dn string
-	old                    any // the stored manager value
-	// vouch: but for its manager the user is in step; once the manager
-	// is resolved unchanged, its hash (base completed with the manager)
-	// is set, if it is still at version with the stored hash.
-	vouch   bool
-	base    [sha256.Size]byte
-	version int64
-	hash    string
+	err error // the user could not be mapped
+	// e is the entry of a user not mapped (u.Attrs nil): its raw hash
+	// says it is in step with the stored user st, but for its manager
+	// perhaps; it is mapped only if its manager turns out to differ.
+	e      *ldap.Entry
+	st     store.SourceState // the stored user, when stored
+	stored bool
 }
 
 func newUserState() userState {
@@ -71,9 +68,12 @@ func (r *syncRun) applier() *applier {
 }
 
 // readUsers streams the users and applies what they say, batch by batch.
-// A worker applies each batch while the next page is read, so that the
-// directory and the store work at the same time; at most three batches
-// are in memory (one being read, one queued, one being applied).
+// The reading goroutine looks up each batch's stored users and maps the
+// entries whose stored hash does not show them in step (screen); a worker
+// applies each batch while the next is read and screened, so that the
+// directory, the mapping and the store work at the same time; at most
+// three batches are in memory (one being read, one queued, one being
+// applied).
 func (r *syncRun) readUsers(ctx context.Context, conn *Conn) error {
 	batches := make(chan []pendingUser, 1)
 	done := make(chan error, 1)
@@ -92,25 +92,36 @@ func (r *syncRun) readUsers(ctx context.Context, conn *Conn) error {
 		}
 		done <- err
 	}()
-	var pending []pendingUser
-	comp, err := conn.Users(ctx, r.m, r.now, func(u DirUser, merr error) error {
+	var (
+		pending []pendingUser
+		serr    error // screening failed: the read stopped, nothing more is applied
+	)
+	comp, err := conn.userEntries(ctx, r.m, r.now, func(u DirUser, e *ldap.Entry, merr error) error {
 		if failed.Load() {
 			return errors.New("applying users failed")
 		}
-		pending = append(pending, pendingUser{u, merr})
+		pending = append(pending, pendingUser{u: u, e: e, err: merr})
 		if len(pending) >= r.e.batch {
+			if serr = r.screen(ctx, pending); serr != nil {
+				return serr
+			}
 			batches <- pending
-			pending = nil
+			pending = make([]pendingUser, 0, r.e.batch)
 		}
 		return nil
 	})
 	// What was read is genuine, also when the read was cut short.
-	if len(pending) > 0 && !failed.Load() {
-		batches <- pending
+	if len(pending) > 0 && serr == nil && !failed.Load() {
+		if serr = r.screen(ctx, pending); serr == nil {
+			batches <- pending
+		}
 	}
 	close(batches)
 	if werr := <-done; werr != nil {
 		return werr
+	}
+	if serr != nil {
+		return fmt.Errorf("looking up the users read: %w", serr)
 	}
 	r.usersComp, r.usersErr = comp, err
 	r.e.m.read.WithLabelValues(r.org.Name, r.src.Name, "user").Add(float64(comp.Entries))
@@ -124,38 +135,81 @@ func (r *syncRun) readUsers(ctx context.Context, conn *Conn) error {
 	return nil
 }
 
+// screen looks up the stored users of a batch (the state only, no
+// document) and maps every entry but those whose stored hash says they
+// are in step with it (but perhaps for their manager, which flushUsers
+// checks): those keep their entry, unmapped. It runs on the reading
+// goroutine and touches nothing of the run's state.
+func (r *syncRun) screen(ctx context.Context, batch []pendingUser) error {
+	ids := make([]string, 0, len(batch))
+	for _, p := range batch {
+		if p.u.SourceID != "" {
+			ids = append(ids, p.u.SourceID)
+		}
+	}
+	states, err := r.e.st.SourceHashes(ctx, r.org.ID, r.owner, store.KindUser, ids)
+	if err != nil {
+		return err
+	}
+	for i := range batch {
+		p := &batch[i]
+		if p.u.SourceID != "" {
+			p.st, p.stored = states[p.u.SourceID]
+		}
+		switch {
+		case p.err != nil:
+			p.e = nil
+		case p.stored && rawInStep(p.st, p.u):
+		default:
+			p.err = r.m.complete(&p.u, p.e)
+			p.e = nil
+		}
+	}
+	return nil
+}
+
+// rawInStep reports whether the stored user st is known to match the
+// entry of u, but perhaps for its manager: its hash was made from u's raw
+// hash, and its state agrees with u's (a belt to the hash's braces).
+func rawInStep(st store.SourceState, u DirUser) bool {
+	if (u.Disabled && st.Active) || (!u.Disabled && !st.Active && directory.IsSyncReason(st.InactiveReason)) {
+		return false
+	}
+	return rawMatches(st.SourceHash, u.raw)
+}
+
 // flushUsers applies a batch of users.
 func (r *syncRun) flushUsers(ctx context.Context, batch []pendingUser) error {
 	r.users.read += len(batch)
-	fast, existing, err := r.lookUpUsers(ctx, batch)
+	existing, err := r.lookUpUsers(ctx, batch)
 	if err != nil {
 		return err
 	}
 	var queued []queuedUser
-	for i, p := range batch {
-		if fast[i] != "" {
-			r.users.see(fast[i], p.u)
-			r.noteOU(fast[i], p.u)
+	for i := range batch {
+		p := &batch[i]
+		if p.e != nil { // in step
+			u := p.u
+			u.UserName = p.st.Name // the stored userName is the mapped one
+			r.users.see(p.st.ID, u)
+			r.noteOU(p.st.ID, u)
 			continue
 		}
-		cur, exists := existing[p.u.SourceID]
-		if p.u.SourceID == "" {
-			exists = false
-		}
 		if p.err != nil {
-			if exists {
-				r.users.see(cur.ID, p.u) // known, so not a leaver
+			if p.stored {
+				r.users.see(p.st.ID, p.u) // known, so not a leaver
 			}
 			c := &change{kind: ChangeError, sourceID: p.u.SourceID, name: p.u.DN, state: ChangeFailed,
 				d: Detail{Resource: store.KindUser, DN: p.u.DN, Error: p.err.Error()}}
-			if exists {
-				c.id = cur.ID
+			if p.stored {
+				c.id = p.st.ID
 			}
 			if err := r.record(ctx, c); err != nil {
 				return err
 			}
 			continue
 		}
+		cur, exists := existing[p.u.SourceID]
 		switch {
 		case exists:
 			err = r.syncUser(ctx, cur, p.u, false)
@@ -178,46 +232,43 @@ func (r *syncRun) flushUsers(ctx context.Context, batch []pendingUser) error {
 	return nil
 }
 
-// lookUpUsers finds the stored users of a batch: fast[i] is the id of
-// batch[i] when its stored hash says it is in step (nothing to do but
-// note it), and existing holds the full stored resources of the others,
-// by SourceID, so that only those documents are read and decoded.
-func (r *syncRun) lookUpUsers(ctx context.Context, batch []pendingUser) (fast []string, existing map[string]store.Resource, err error) {
-	ids := make([]string, 0, len(batch))
-	for _, p := range batch {
-		ids = append(ids, p.u.SourceID)
-	}
-	states, err := r.e.st.SourceHashes(ctx, r.org.ID, r.owner, store.KindUser, ids)
-	if err != nil {
-		return nil, nil, err
-	}
+// lookUpUsers settles the users of a batch left unmapped by screen (in
+// step with their stored user but perhaps for their manager): those whose
+// manager is known now are in step or are mapped now; those whose
+// manager comes later in the stream are taken as in step and their
+// manager checked at the end (resolveManagers). It returns the full
+// stored resources of the batch's mapped users, by SourceID, so that only
+// those documents are read and decoded.
+func (r *syncRun) lookUpUsers(ctx context.Context, batch []pendingUser) (map[string]store.Resource, error) {
 	known := make(map[string]string, len(batch)) // DN key → id of the batch's stored users
 	for _, p := range batch {
-		if st, ok := states[p.u.SourceID]; ok && p.u.SourceID != "" && p.u.DNKey != "" {
-			known[p.u.DNKey] = st.ID
+		if p.stored && p.u.DNKey != "" {
+			known[p.u.DNKey] = p.st.ID
 		}
 	}
-	fast = make([]string, len(batch))
-	full := ids[:0]
-	for i, p := range batch {
-		st, ok := states[p.u.SourceID]
-		if !ok || p.u.SourceID == "" {
-			continue
-		}
-		if p.err == nil {
-			in, err := r.inStep(st, p.u, known)
-			if err != nil {
-				return nil, nil, err
-			}
-			if in {
-				fast[i] = st.ID
+	var full []string
+	for i := range batch {
+		p := &batch[i]
+		if p.e != nil {
+			mid, ok := r.managerID(p.u, known)
+			if !ok {
+				r.users.late = append(r.users.late, lateManager{id: p.st.ID, dn: p.u.ManagerDN, hash: p.st.SourceHash})
 				continue
 			}
+			if r.managerMatches(p.st.SourceHash, p.u.ManagerDN, mid) {
+				continue
+			}
+			p.err = r.m.complete(&p.u, p.e)
+			p.e = nil
 		}
-		full = append(full, p.u.SourceID)
+		if p.stored && p.err == nil {
+			full = append(full, p.u.SourceID)
+		}
 	}
-	existing, err = r.e.st.BySourceIDs(ctx, r.org.ID, r.owner, store.KindUser, full)
-	return fast, existing, err
+	if len(full) == 0 {
+		return nil, nil
+	}
+	return r.e.st.BySourceIDs(ctx, r.org.ID, r.owner, store.KindUser, full)
 }
 
 // dirReason is the directory reason for a mapped user's Reason.
@@ -257,11 +308,7 @@ func (r *syncRun) syncUser(ctx context.Context, cur store.Resource, u DirUser, a
 		f := managerFix{id: cur.ID, sourceID: u.SourceID, name: u.UserName, dn: u.ManagerDN,
 			old: getKeys(cur.Attrs, managerPath), version: cur.Version, hash: cur.SourceHash}
 		if len(attrs) == 0 && !adopt && !lifecycle && !r.dry {
-			base, err := r.baseHash(u)
-			if err != nil {
-				return err
-			}
-			f.vouch, f.base = true, base
+			f.vouch, f.base = true, u.raw
 		}
 		r.users.managers = append(r.users.managers, f)
 	}
@@ -365,36 +412,4 @@ func pathList(cs []AttrChange) string {
 		names[i] = PathString(c.Path)
 	}
 	return strings.Join(names, ", ")
-}
-
-// resolveManagers sets the managers whose DN was not known when their
-// report was read. A DN that names no user of the run clears the manager
-// (the manager is out of scope), unless the read was incomplete.
-func (r *syncRun) resolveManagers(ctx context.Context) error {
-	for _, f := range r.users.managers {
-		mid, ok := r.users.byDN[f.dn]
-		if !ok && !r.usersComplete() {
-			continue
-		}
-		cur := map[string]any{}
-		if f.old != nil {
-			setPath(cur, managerPath, f.old)
-		}
-		mc := managerChange(cur, mid)
-		if mc == nil {
-			if f.vouch {
-				if err := r.setHash(ctx, f.id, f.version, f.hash, r.withManager(f.base, f.dn, mid)); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		c := &change{kind: ChangeUpdate, id: f.id, sourceID: f.sourceID, name: f.name,
-			d: Detail{Resource: store.KindUser, Attrs: []AttrChange{*mc}}}
-		if err := r.applyUpdate(ctx, c); err != nil {
-			return err
-		}
-	}
-	r.users.managers = nil
-	return nil
 }

@@ -4,10 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/scimd/scimd/store"
@@ -15,91 +11,79 @@ import (
 
 // Source hashes: a user whose stored SourceHash equals the hash of what
 // the directory says of it now is in step and needs no look at its stored
-// document. The store clears a resource's hash on any change (by a SCIM
-// client, an admin, or the sync itself); the sync sets it on create, and
-// after a run finds a user in step without writing to it.
+// document, nor even a mapping of its entry. The store clears a
+// resource's hash on any change (by a SCIM client, an admin, or the sync
+// itself); the sync sets it on create, and after a run finds a user in
+// step without writing to it.
+//
+// A hash is hashPrefix, the hex raw hash of the entry (DirUser.raw: its
+// requested attributes' raw values, its account state and the mapping's
+// fingerprint) and, when the source owns managers, "." and the hex hash of
+// the manager's DN and the scimd id it resolved to. The two parts are
+// compared apart: a user whose entry is unchanged but whose manager comes
+// later in the stream is known to be in step but for its manager, which is
+// checked once the read is done (resolveManagers).
+const hashPrefix = "r1."
 
-// userHash returns the hash of u with its manager resolved to managerID:
-// of everything the sync writes of a user, and of the scope that decides
-// how (the fingerprint covers the mapping).
-func (r *syncRun) userHash(u DirUser, managerID string) (string, error) {
-	base, err := r.baseHash(u)
-	if err != nil {
-		return "", err
-	}
-	return r.withManager(base, u.ManagerDN, managerID), nil
+const (
+	rawHex     = 2 * sha256.Size
+	managerHex = 32 // hex digits of the manager part
+)
+
+// userHash returns the hash of u with its manager resolved to managerID.
+func (r *syncRun) userHash(u DirUser, managerID string) string {
+	return r.withManager(u.raw, u.ManagerDN, managerID)
 }
 
-// baseHash is the part of u's hash that does not depend on resolving its
-// manager.
-func (r *syncRun) baseHash(u DirUser) ([sha256.Size]byte, error) {
-	b, err := canonical(make([]byte, 0, 512), []any{r.rec.Fingerprint, u.SourceID, u.Disabled, u.Reason, u.Attrs})
-	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("hashing user %q: %w", u.UserName, err)
-	}
-	return sha256.Sum256(b), nil
-}
-
-// withManager completes a base hash with the user's manager (when the
+// withManager completes a raw hash with the user's manager (when the
 // source owns managers).
-func (r *syncRun) withManager(base [sha256.Size]byte, managerDN, managerID string) string {
-	b := base[:]
+func (r *syncRun) withManager(raw [sha256.Size]byte, managerDN, managerID string) string {
+	n := len(hashPrefix) + rawHex
 	if r.own.manager {
-		b = strconv.AppendQuote(strconv.AppendQuote(b, managerDN), managerID)
+		n += 1 + managerHex
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	b := make([]byte, 0, n)
+	b = append(b, hashPrefix...)
+	b = hex.AppendEncode(b, raw[:])
+	if r.own.manager {
+		m := managerSum(managerDN, managerID)
+		b = hex.AppendEncode(append(b, '.'), m[:managerHex/2])
+	}
+	return string(b)
 }
 
-// canonical appends an unambiguous encoding of v to b: a type tag, then
-// the value; strings quoted, maps in key order, so that equal documents
-// encode equally and different ones differently. Values of other types
-// are encoded as JSON (encoding/json sorts map keys too).
-func canonical(b []byte, v any) ([]byte, error) {
-	var err error
-	switch x := v.(type) {
-	case nil:
-		return append(b, 'n'), nil
-	case bool:
-		if x {
-			return append(b, 't'), nil
-		}
-		return append(b, 'f'), nil
-	case string:
-		return strconv.AppendQuote(append(b, 's'), x), nil
-	case float64:
-		return append(strconv.AppendFloat(append(b, 'd'), x, 'g', -1, 64), ';'), nil
-	case int:
-		return append(strconv.AppendInt(append(b, 'i'), int64(x), 10), ';'), nil
-	case []any:
-		b = append(b, '[')
-		for _, e := range x {
-			if b, err = canonical(b, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
-	case []string:
-		b = append(b, '[')
-		for _, e := range x {
-			b = strconv.AppendQuote(append(b, 's'), e)
-		}
-		return append(b, ']'), nil
-	case map[string]any:
-		b = append(b, '{')
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			b = strconv.AppendQuote(append(b, 's'), k)
-			if b, err = canonical(b, x[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
+// managerSum hashes a manager's DN and the id it resolved to.
+func managerSum(managerDN, managerID string) [sha256.Size]byte {
+	var buf [256]byte
+	return sha256.Sum256(strconv.AppendQuote(strconv.AppendQuote(buf[:0], managerDN), managerID))
+}
+
+// rawMatches reports whether the stored hash h was made from the raw hash
+// raw (whatever its manager part).
+func rawMatches(h string, raw [sha256.Size]byte) bool {
+	if len(h) < len(hashPrefix)+rawHex || h[:len(hashPrefix)] != hashPrefix {
+		return false
 	}
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+	var x [rawHex]byte
+	hex.Encode(x[:], raw[:])
+	return h[len(hashPrefix):len(hashPrefix)+rawHex] == string(x[:])
+}
+
+// managerMatches reports whether the stored hash h, whose raw part
+// matches, has the manager part of managerDN resolved to managerID (or,
+// when the source does not own managers, none).
+func (r *syncRun) managerMatches(h, managerDN, managerID string) bool {
+	rest := h[len(hashPrefix)+rawHex:]
+	if !r.own.manager {
+		return rest == ""
 	}
-	return strconv.AppendQuote(append(b, 'j'), string(j)), nil
+	if len(rest) != 1+managerHex || rest[0] != '.' {
+		return false
+	}
+	m := managerSum(managerDN, managerID)
+	var x [managerHex]byte
+	hex.Encode(x[:], m[:managerHex/2])
+	return rest[1:] == string(x[:])
 }
 
 // managerID resolves u's manager with the run's users and extra (DN key
@@ -115,21 +99,6 @@ func (r *syncRun) managerID(u DirUser, extra map[string]string) (id string, ok b
 	return id, ok
 }
 
-// inStep reports whether the stored user st is known to match u: its hash
-// is that of u, with u's manager resolved by the run or among the batch's
-// stored users (batch: DN key → id).
-func (r *syncRun) inStep(st store.SourceState, u DirUser, batch map[string]string) (bool, error) {
-	if st.SourceHash == "" {
-		return false, nil
-	}
-	mid, ok := r.managerID(u, batch)
-	if !ok {
-		return false, nil
-	}
-	h, err := r.userHash(u, mid)
-	return h == st.SourceHash, err
-}
-
 // vouch records that the stored user cur matches u (nothing was changed
 // or is pending for it), unless its hash already says so. A user changed
 // since it was read keeps no hash.
@@ -141,11 +110,7 @@ func (r *syncRun) vouch(ctx context.Context, cur store.Resource, u DirUser) erro
 	if !ok {
 		return nil
 	}
-	h, err := r.userHash(u, mid)
-	if err != nil {
-		return err
-	}
-	return r.setHash(ctx, cur.ID, cur.Version, cur.SourceHash, h)
+	return r.setHash(ctx, cur.ID, cur.Version, cur.SourceHash, r.userHash(u, mid))
 }
 
 // setHash sets the hash of the user id, read at version with hash old, to

@@ -1,6 +1,7 @@
 package ldapsync
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -50,6 +51,10 @@ type DirUser struct {
 	// source's DisabledAttribute TRUE); Reason says which.
 	Disabled bool
 	Reason   string
+	// raw is the hash of what the directory says of the user, before
+	// mapping (Mapper.prepare, entryHasher): the mapping's fingerprint,
+	// the account state and the raw values of every requested attribute.
+	raw [sha256.Size]byte
 }
 
 // DirGroup is a directory group, to become a team.
@@ -73,9 +78,13 @@ type Mapper struct {
 	rt         *schema.ResourceType
 	targets    []target
 	userName   string // the LDAP attribute mapped to userName
+	manager    string // the LDAP attribute mapped to the manager ("": none)
 	adAccount  bool   // honour userAccountControl and accountExpires
 	userAttrs  []string
 	groupAttrs []string
+	// fp is the fingerprint of everything, but the entry, that a mapped
+	// user depends on (Mapper.fingerprint).
+	fp [sha256.Size]byte
 }
 
 // NewMapper compiles the source's mapping (with its preset applied)
@@ -98,6 +107,9 @@ func NewMapper(src Source, rt *schema.ResourceType) (*Mapper, error) {
 		if t.res.Attr.Name == "userName" && !t.res.Extension() {
 			m.userName = t.ldap
 		}
+		if t.manager {
+			m.manager = t.ldap
+		}
 	}
 	if m.userName == "" {
 		problems = append(problems, "mapping: userName must be mapped")
@@ -113,6 +125,10 @@ func NewMapper(src Source, rt *schema.ResourceType) (*Mapper, error) {
 		m.userAttrs = attrList(append(m.userAttrs, "userAccountControl", "accountExpires")...)
 	}
 	m.groupAttrs = attrList(src.IDAttribute, src.GroupNameAttribute, src.MemberAttribute, "uniqueMember", "memberUid")
+	var err error
+	if m.fp, err = m.fingerprint(); err != nil {
+		return nil, fmt.Errorf("ldap source %q: %w", src.Name, err)
+	}
 	return m, nil
 }
 
@@ -143,6 +159,19 @@ func attrList(names ...string) []string {
 // error naming the entry; SourceID and DN are set whenever known, so that
 // the engine can still count the user as seen.
 func (m *Mapper) User(e *ldap.Entry, now time.Time) (DirUser, error) {
+	u, err := m.prepare(e, now, nil)
+	if err != nil {
+		return u, err
+	}
+	return u, m.complete(&u, e)
+}
+
+// prepare reads what User reads of e but the document: identity, DN, uid,
+// manager DN, account state, and the hash of the entry's raw values
+// (DirUser.raw), with h (nil: a hasher of its own). complete finishes the
+// mapping; the engine skips it for a user whose stored hash says it is in
+// step.
+func (m *Mapper) prepare(e *ldap.Entry, now time.Time, h *entryHasher) (DirUser, error) {
 	u := DirUser{DN: e.DN, DNKey: CanonicalDN(e.DN)}
 	id, err := m.sourceID(e)
 	if err != nil {
@@ -153,26 +182,37 @@ func (m *Mapper) User(e *ldap.Entry, now time.Time) (DirUser, error) {
 	if len(e.GetEqualFoldAttributeValues(m.userName)) == 0 {
 		return u, fmt.Errorf("user %s: no %s (mapped to userName)", e.DN, m.userName)
 	}
-	doc := map[string]any{}
-	for _, t := range m.targets {
-		if t.manager {
-			if v := e.GetEqualFoldAttributeValues(t.ldap); len(v) > 0 {
-				u.ManagerDN = CanonicalDN(v[0])
-			}
-			continue
+	if m.manager != "" {
+		if v := e.GetEqualFoldAttributeValues(m.manager); len(v) > 0 {
+			u.ManagerDN = CanonicalDN(v[0])
 		}
-		m.place(doc, t, e)
 	}
-	norm, err := m.rt.Normalize(doc)
-	if err != nil {
-		return u, fmt.Errorf("user %s: the mapped document is not a valid SCIM User: %w", e.DN, err)
-	}
-	u.Attrs = norm
-	u.UserName, _ = norm["userName"].(string)
 	if err := m.accountState(&u, e, now); err != nil {
 		return u, fmt.Errorf("user %s: %w", e.DN, err)
 	}
+	if h == nil {
+		h = m.newHasher()
+	}
+	u.raw = h.sum(e, u.Disabled, u.Reason)
 	return u, nil
+}
+
+// complete maps the document of a user prepared from e: Attrs and
+// UserName.
+func (m *Mapper) complete(u *DirUser, e *ldap.Entry) error {
+	doc := map[string]any{}
+	for _, t := range m.targets {
+		if !t.manager {
+			m.place(doc, t, e)
+		}
+	}
+	norm, err := m.rt.Normalize(doc)
+	if err != nil {
+		return fmt.Errorf("user %s: the mapped document is not a valid SCIM User: %w", e.DN, err)
+	}
+	u.Attrs = norm
+	u.UserName, _ = norm["userName"].(string)
+	return nil
 }
 
 // place puts the values of t's LDAP attribute into doc (client form, for
@@ -337,10 +377,13 @@ func (m *Mapper) sourceID(e *ldap.Entry) (string, error) {
 		return "", fmt.Errorf("id attribute %s has %d values", attr, len(raw))
 	}
 	b := raw[0]
-	switch strings.ToLower(attr) {
-	case "objectguid", "ms-ds-consistencyguid":
+	switch {
+	case strings.EqualFold(attr, "objectGUID"), strings.EqualFold(attr, "ms-DS-ConsistencyGuid"):
 		return DecodeGUID(b)
-	case "entryuuid", "ipauniqueid", "nsuniqueid":
+	case strings.EqualFold(attr, "entryUUID"), strings.EqualFold(attr, "ipaUniqueID"), strings.EqualFold(attr, "nsUniqueId"):
+		if v := e.GetEqualFoldAttributeValues(attr); len(v) == 1 && v[0] == string(b) {
+			return strings.ToLower(v[0]), nil // no copy when lower-case already
+		}
 		return strings.ToLower(string(b)), nil
 	}
 	if !utf8.Valid(b) {

@@ -24,6 +24,20 @@ import (
 // also makes the read incomplete (ErrIncomplete): an unidentifiable entry
 // might be a user the engine would otherwise think gone.
 func (c *Conn) Users(ctx context.Context, m *Mapper, now time.Time, fn func(DirUser, error) error) (Completeness, error) {
+	return c.userEntries(ctx, m, now, func(u DirUser, e *ldap.Entry, err error) error {
+		if err == nil {
+			err = m.complete(&u, e)
+		}
+		return fn(u, err)
+	})
+}
+
+// userEntries is Users leaving the mapping of the document to fn: fn gets
+// each user prepared (Mapper.prepare: identity, DN, manager DN, account
+// state, raw hash; no Attrs nor UserName) with its entry, which fn may
+// complete (Mapper.complete) or not, or with the error that kept it from
+// being prepared.
+func (c *Conn) userEntries(ctx context.Context, m *Mapper, now time.Time, fn func(DirUser, *ldap.Entry, error) error) (Completeness, error) {
 	var noID idless
 	pages := make(chan []*ldap.Entry, 1)
 	failed := make(chan struct{}) // closed when fn fails
@@ -35,6 +49,7 @@ func (c *Conn) Users(ctx context.Context, m *Mapper, now time.Time, fn func(DirU
 	)
 	go func() {
 		defer close(done)
+		h := m.newHasher()
 		for page := range pages {
 			if ferr != nil || dropped {
 				continue // drain
@@ -45,10 +60,10 @@ func (c *Conn) Users(ctx context.Context, m *Mapper, now time.Time, fn func(DirU
 			}
 			for i, e := range page {
 				page[i] = nil
-				u, merr := m.User(e, now)
+				u, merr := m.prepare(e, now, h)
 				noID.note(e.DN, merr)
 				delivered++
-				if err := fn(u, merr); err != nil {
+				if err := fn(u, e, merr); err != nil {
 					ferr = err
 					close(failed)
 					break
