@@ -43,17 +43,36 @@ func (s *Store) timePtrArg(t *time.Time) any {
 	return s.d.timeArg(*t)
 }
 
-// txSeats is the store.Tx a hook gets.
-type txSeats struct {
+// txRecorder is the store.Tx hooks get within one write transaction: it
+// collects their events and seat changes and writes them once, at the end
+// (flush), so a batch of many resources costs one counter update and a
+// few multi-row inserts rather than several statements a resource.
+type txRecorder struct {
 	s     *Store
 	c     conn
 	orgID string
+	// seats is the count as this transaction sees it, once read; pending
+	// is what the transaction added to it since and has not written.
+	seats   *int
+	pending int
+	events  []store.Event
+}
+
+func (s *Store) newRecorder(c conn, orgID string) *txRecorder {
+	return &txRecorder{s: s, c: c, orgID: orgID}
 }
 
 // AddSeats adds delta to the seat counter (never below zero) and returns
-// the new count. The upsert locks the counter row to the end of the
-// transaction (PostgreSQL; SQLite has one writer).
-func (t txSeats) AddSeats(ctx context.Context, delta int) (int, error) {
+// the new count. The first call upserts the counter, which locks its row
+// to the end of the transaction (PostgreSQL; SQLite has one writer); later
+// ones count in memory until flush.
+func (t *txRecorder) AddSeats(ctx context.Context, delta int) (int, error) {
+	if t.seats != nil {
+		n := max(*t.seats+delta, 0)
+		t.pending += n - *t.seats
+		t.seats = &n
+		return n, nil
+	}
 	var n int
 	err := t.c.get(ctx, &n, `INSERT INTO org_counters (org_id, seats) VALUES (?, ?)
 		ON CONFLICT (org_id) DO UPDATE SET seats = CASE WHEN org_counters.seats + ? < 0 THEN 0
@@ -62,7 +81,34 @@ func (t txSeats) AddSeats(ctx context.Context, delta int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counting seats: %w", err)
 	}
+	t.seats = &n
 	return n, nil
+}
+
+// add hands ch to the hook and keeps its events.
+func (t *txRecorder) add(ctx context.Context, ch store.Change) error {
+	if t.s.hook == nil {
+		return nil
+	}
+	evs, err := t.s.hook(ctx, t, ch)
+	if err != nil {
+		return err
+	}
+	t.events = append(t.events, evs...)
+	return nil
+}
+
+// flush writes the seat changes counted in memory and the events.
+func (t *txRecorder) flush(ctx context.Context) error {
+	if t.pending != 0 {
+		if _, err := t.c.exec(ctx, `UPDATE org_counters SET seats = ? WHERE org_id = ?`, *t.seats, t.orgID); err != nil {
+			return fmt.Errorf("counting seats: %w", err)
+		}
+		t.pending = 0
+	}
+	evs := t.events
+	t.events = nil
+	return t.s.insertEvents(ctx, t.c, t.orgID, evs)
 }
 
 // record hands ch to the view's hook, if any, and stores its events.
@@ -70,11 +116,11 @@ func (s *Store) record(ctx context.Context, c conn, orgID string, ch store.Chang
 	if s.hook == nil {
 		return nil
 	}
-	evs, err := s.hook(ctx, txSeats{s: s, c: c, orgID: orgID}, ch)
-	if err != nil {
+	rec := s.newRecorder(c, orgID)
+	if err := rec.add(ctx, ch); err != nil {
 		return err
 	}
-	return s.insertEvents(ctx, c, orgID, evs)
+	return rec.flush(ctx)
 }
 
 // insertEvents numbers evs from the organization's counter (whose row

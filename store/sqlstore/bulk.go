@@ -66,12 +66,22 @@ func (s *Store) CreateMany(ctx context.Context, rs []store.Resource) error {
 				return s.resourceErr(err, "bulk creating", &first)
 			}
 		}
+		if s.hook == nil || len(rs) == 0 {
+			return nil
+		}
+		rec := s.newRecorder(c, rs[0].OrgID)
 		for i := range rs {
-			if err := s.record(ctx, c, rs[i].OrgID, store.Change{Op: store.OpCreate, After: &rs[i]}); err != nil {
+			if rs[i].OrgID != rec.orgID { // one organization's batch at a time
+				if err := rec.flush(ctx); err != nil {
+					return err
+				}
+				rec = s.newRecorder(c, rs[i].OrgID)
+			}
+			if err := rec.add(ctx, store.Change{Op: store.OpCreate, After: &rs[i]}); err != nil {
 				return err
 			}
 		}
-		return nil
+		return rec.flush(ctx)
 	})
 	if err != nil {
 		return err
