@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scimd/scimd/api"
+	"github.com/scimd/scimd/console"
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/obs"
 	"github.com/scimd/scimd/scim"
@@ -121,6 +122,7 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 	mux.Handle("/scim/v2/", scimSrv.Handler())
 	mux.Handle("/scim/v2", scimSrv.Handler())
 	mux.Handle(api.BasePath+"/", api.New(api.Config{Directory: dir, Sync: syncCtl, Webhooks: st, Logger: log}).Handler())
+	mux.Handle(console.BasePath+"/", console.New(console.Config{Directory: dir, Sync: syncCtl, Webhooks: st, DefaultOrg: cfg.DefaultOrg, Log: log}).Handler())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
