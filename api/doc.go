@@ -23,7 +23,8 @@
 //
 // It knows HTTP, the directory and store contracts, and the import
 // (userimport) and webhook packages; it never sees SQL and must not import
-// store/sqlstore, scim, sync or console. What lives in cmd/scimd (the
-// configured sync sources and the sync engine) it reaches through
-// SyncControl.
+// store/sqlstore, scim or console. Directory sync it reaches through
+// SyncControl (ldapsync.Control over the configured sources and the sync
+// engine, which cmd/scimd builds); of sync/ldapsync it uses only the
+// types and errors of that contract.
 package api

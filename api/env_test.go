@@ -12,14 +12,18 @@ import (
 
 	"github.com/scimd/scimd/api"
 	"github.com/scimd/scimd/directory"
+	"github.com/scimd/scimd/internal/ldaptest"
 	"github.com/scimd/scimd/internal/obs"
 	"github.com/scimd/scimd/internal/testdb"
 	"github.com/scimd/scimd/scim"
 	"github.com/scimd/scimd/store"
 	"github.com/scimd/scimd/store/sqlstore"
+	"github.com/scimd/scimd/sync/ldapsync"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+// TestMain runs the throwaway PostgreSQL cluster and, for the sync tests,
+// slapd, and stops them at the end.
+func TestMain(m *testing.M) { ldaptest.Main(testdb.Wrap(m)) }
 
 // testEnv is a real scimd as cmd/scimd serves it: a real store, the SCIM
 // endpoints (the traffic that makes events) and the admin API on one mux,
@@ -29,9 +33,13 @@ type testEnv struct {
 	dir    *directory.Service
 	st     *sqlstore.Store
 	client *http.Client
-	sync   *fakeSync
 	server *api.Server
 	acme   org
+	// sync is the directory sync of a newSyncEnv (nil otherwise), syncLog
+	// its engine's log.
+	sync    *ldapsync.Control
+	syncLog *lockedBuffer
+	corp    *corpDirectory
 }
 
 // org is an organization with a SCIM token and an admin token of each
@@ -41,7 +49,15 @@ type org struct {
 	admin, userAdmin, auditor string
 }
 
+// newEnv is a testEnv without directory sync (its routes answer 503).
 func newEnv(t testing.TB, url string) *testEnv {
+	t.Helper()
+	return newEnvWith(t, url, nil)
+}
+
+// newEnvWith is a testEnv whose admin API controls sources with a real
+// sync engine (none: no sync).
+func newEnvWith(t testing.TB, url string, sources []ldapsync.OrgSource) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, url)
@@ -56,12 +72,21 @@ func newEnv(t testing.TB, url string) *testEnv {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", scim.New(scim.Config{}, dir, log).Handler())
-	fs := &fakeSync{st: st}
-	a := api.New(api.Config{Directory: dir, Sync: fs, Logger: log})
-	mux.Handle(api.BasePath+"/", a.Handler())
+	env := &testEnv{dir: dir, st: st, syncLog: &lockedBuffer{}}
+	var ctl api.SyncControl
+	if len(sources) > 0 {
+		eng, err := ldapsync.NewEngine(ldapsync.EngineConfig{Directory: dir, Logger: slog.New(slog.NewTextHandler(env.syncLog, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.sync = ldapsync.NewControl(t.Context(), eng, sources)
+		ctl = env.sync
+	}
+	env.server = api.New(api.Config{Directory: dir, Sync: ctl, Logger: log})
+	mux.Handle(api.BasePath+"/", env.server.Handler())
 	srv := httptest.NewServer(obs.Middleware(mux, log, nil))
 	t.Cleanup(srv.Close)
-	env := &testEnv{url: srv.URL, dir: dir, st: st, client: srv.Client(), sync: fs, server: a}
+	env.url, env.client = srv.URL, srv.Client()
 	env.acme = env.newOrg(t, "acme")
 	return env
 }

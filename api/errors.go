@@ -18,6 +18,7 @@ import (
 	"github.com/scimd/scimd/internal/adminauth"
 	"github.com/scimd/scimd/internal/obs"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/sync/ldapsync"
 )
 
 // Error is an error with the status and the client-safe message of its
@@ -67,7 +68,6 @@ func classify(err error) *Error {
 		uniq   *store.UniqueError
 		ref    *store.ReferenceError
 		tooBig *http.MaxBytesError
-		sync   *SyncError
 	)
 	switch {
 	case errors.As(err, &e):
@@ -102,12 +102,10 @@ func classify(err error) *Error {
 		return errorf(http.StatusConflict, "%s", err.Error())
 	case errors.As(err, &tooBig):
 		return errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", tooBig.Limit)
-	case errors.As(err, &sync):
-		status := http.StatusConflict
-		if errors.Is(sync, ErrSyncNotFound) {
-			status = http.StatusNotFound
-		}
-		return errorf(status, "%s", sync.msg)
+	case errors.Is(err, ldapsync.ErrUnknownSource):
+		return errorf(http.StatusNotFound, "%s", err.Error())
+	case errors.Is(err, ldapsync.ErrLocked), errors.Is(err, ldapsync.ErrNotHeld):
+		return errorf(http.StatusConflict, "%s", err.Error())
 	}
 	return nil
 }
@@ -125,15 +123,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		log.Warn("response not completed", "err", err)
 		return
 	}
-	e := classify(err)
-	if e == nil {
-		log.Error("request failed", "err", err)
-		e = errorf(http.StatusInternalServerError, "internal error; quote request id %s to the operator",
-			obs.RequestID(r.Context()))
-	} else {
-		log.LogAttrs(r.Context(), slog.LevelDebug, "client error", slog.Int("status", e.Status),
-			slog.String("detail", e.Message))
-	}
+	e := s.response(r, err)
 	if e.auth {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scimd"`)
 	}
@@ -143,6 +133,22 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if werr := writeJSON(w, e.Status, errorBody{Error: e.Message}); werr != nil {
 		log.Warn("writing error response", "err", werr)
 	}
+}
+
+// response is the status and client-safe message of err, logged: a
+// client error at debug level, an internal one (a 500 naming only the
+// request id) with its cause.
+func (s *Server) response(r *http.Request, err error) *Error {
+	log := obs.Logger(r.Context(), s.log)
+	e := classify(err)
+	if e == nil {
+		log.Error("request failed", "err", err)
+		return errorf(http.StatusInternalServerError, "internal error; quote request id %s to the operator",
+			obs.RequestID(r.Context()))
+	}
+	log.LogAttrs(r.Context(), slog.LevelDebug, "client error", slog.Int("status", e.Status),
+		slog.String("detail", e.Message))
+	return e
 }
 
 // writeJSON writes v as a JSON response.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -42,7 +43,7 @@ type importSummary struct {
 	Unchanged  int  `json:"unchanged"`
 	Rejected   int  `json:"rejected"`
 	Incomplete int  `json:"incomplete"`
-	OK         bool `json:"ok"` // every row applied (or, in a dry run, would apply) completely
+	OK         bool `json:"ok"` // the whole file was read and every row applied (or, in a dry run, would apply) completely
 }
 
 // importReport is the response of POST /import.
@@ -50,13 +51,25 @@ type importReport struct {
 	DryRun  bool          `json:"dryRun"`
 	Summary importSummary `json:"summary"`
 	Rows    []importRow   `json:"rows"`
+	// Error is set when the import stopped partway (the response's
+	// status is then the error's): the rows listed were applied (or, in
+	// a dry run, checked), the rest of the file was not.
+	Error string `json:"error,omitempty"`
 }
 
 // importUsers serves POST /import?dry_run=true|false&match=userName|externalId:
 // the CSV file as the body (text/csv) or as the "file" field of a
 // multipart form. dry_run is required, so that nobody applies a file by
-// forgetting it. A bad header or an empty file is 400 and nothing is
-// written; a bad row is reported and never stops the others.
+// forgetting it. A problem with the file itself (empty, a bad header) is
+// 400 and nothing is written; a bad row is reported and never stops the
+// others.
+//
+// An import that stops partway (the database failing, the body cut short
+// or over the limit) has already written the rows before: it answers the
+// error's status (500, 413, ...) with the report of those rows and the
+// error in its "error" field, so that the client knows what was applied
+// and can fix and resend the rest (rows already applied come back
+// unchanged).
 func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p directory.AdminPrincipal) error {
 	v := r.URL.Query()
 	if err := onlyParams(v, "dry_run", "match"); err != nil {
@@ -89,28 +102,20 @@ func (s *Server) importUsers(w http.ResponseWriter, r *http.Request, p directory
 				Result: string(res.Status), Reason: res.Reason, Failed: res.Failed, Notes: res.Notes})
 			return nil
 		})
-	if err != nil {
-		return importError(err, sum.Rows)
-	}
 	rep.Summary = importSummary{Rows: sum.Rows, Created: sum.Created, Updated: sum.Updated, Unchanged: sum.Unchanged,
-		Rejected: sum.Rejected, Incomplete: sum.Incomplete, OK: sum.OK()}
-	return writeJSON(w, http.StatusOK, rep)
-}
-
-// importError classifies an error that stopped an import. userimport
-// does not type its file errors (see the package reply): a failure before
-// any row that names the header or an empty file is the file's fault
-// (400); a body over the limit is 413; anything else is internal.
-func importError(err error, rows int) error {
-	if e := classify(err); e != nil {
-		return e
+		Rejected: sum.Rejected, Incomplete: sum.Incomplete, OK: err == nil && sum.OK()}
+	var bad *userimport.InputError
+	switch {
+	case err == nil:
+		return writeJSON(w, http.StatusOK, rep)
+	case errors.As(err, &bad):
+		return errorf(http.StatusBadRequest, "%s", bad.Msg)
+	case sum.Rows == 0: // stopped before any row: an ordinary error
+		return err
 	}
-	msg := err.Error()
-	if rows == 0 && (strings.HasPrefix(msg, "header:") || strings.HasPrefix(msg, "the file is empty") ||
-		strings.HasPrefix(msg, "reading the header")) {
-		return errorf(http.StatusBadRequest, "%s", msg)
-	}
-	return err
+	e := s.response(r, err)
+	rep.Error = e.Message
+	return writeJSON(w, e.Status, rep)
 }
 
 // csvBody returns the uploaded file: the "file" part of a multipart form,

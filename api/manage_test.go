@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimd/scimd/internal/testdb"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/sync/ldapsync"
 )
 
 // TestTokens: a created token is answered once and works at once (a SCIM
@@ -77,22 +78,24 @@ func TestTokens(t *testing.T) {
 	})
 }
 
-// TestSync: the sources with their last and held runs; running a source
-// (dry run or not) answers its run; a held run shows its exact changes
-// and can be approved or rejected once; errors are clear.
+// TestSync: over the real engine and slapd, the sources with their last
+// and held runs; running a source (dry run or not) answers its run; a
+// held run shows its exact changes and can be approved or rejected once;
+// a source running elsewhere is 409; errors are clear; the admin is
+// named in the log.
 func TestSync(t *testing.T) {
-	e := newEnv(t, testdb.SQLite(t))
+	e := newSyncEnv(t, testdb.SQLite(t), 5)
 	o, ua := e.acme, bearer(e.acme.userAdmin)
 	var run struct{ ID, Status, Source, Trigger string }
 	e.ok(t, ua, "POST", "/sync/sources/corp/run", `{"dry_run":true}`, 200, &run)
-	if run.Status != "dry_run" || run.Source != "corp" {
+	if run.Status != "dry_run" || run.Source != "corp" || run.Trigger != "manual" {
 		t.Errorf("dry run %+v", run)
 	}
 	e.ok(t, ua, "POST", "/sync/sources/corp/run", "", 200, &run)
 	if run.Status != "succeeded" {
 		t.Errorf("run %+v", run)
 	}
-	held := mkHeld(t, e, o, 3)
+	held, leavers := mkHeld(t, e, 3)
 	var sources struct {
 		Sources []struct {
 			Name, Schedule   string
@@ -101,8 +104,9 @@ func TestSync(t *testing.T) {
 		}
 	}
 	e.ok(t, bearer(o.auditor), "GET", "/sync/sources", "", 200, &sources)
-	if len(sources.Sources) != 1 || sources.Sources[0].LastRun == nil || sources.Sources[0].LastRun.ID != held ||
-		sources.Sources[0].HeldRun == nil || sources.Sources[0].HeldRun.ID != held || sources.Sources[0].LastSuccess == nil {
+	if len(sources.Sources) != 1 || sources.Sources[0].Schedule != "@hourly" || sources.Sources[0].LastRun == nil ||
+		sources.Sources[0].LastRun.ID != held || sources.Sources[0].HeldRun == nil || sources.Sources[0].HeldRun.ID != held ||
+		sources.Sources[0].LastSuccess == nil {
 		t.Errorf("sources %+v", sources)
 	}
 	var detail struct {
@@ -113,11 +117,27 @@ func TestSync(t *testing.T) {
 			Kind, State, Name string
 		}
 	}
-	e.ok(t, bearer(o.auditor), "GET", "/sync/runs/"+held, "", 200, &detail)
-	if detail.Status != "held" || detail.Counts["deactivate"] != 3 || len(detail.Changes) != 3 ||
-		detail.Changes[2].Name != "leaver2" || detail.Changes[2].State != "held" {
-		t.Errorf("held run %+v", detail)
+	e.ok(t, bearer(o.auditor), "GET", "/sync/runs/"+held+"?state=held", "", 200, &detail)
+	var names []string
+	for _, c := range detail.Changes {
+		if c.Kind == "deactivate" && c.State == "held" {
+			names = append(names, c.Name)
+		}
 	}
+	if detail.Status != "held" || detail.Counts["held"] != 3 || !sameSet(names, leavers) {
+		t.Errorf("held run %+v, want the deactivations of %v", detail, leavers)
+	}
+
+	unlock, ok, err := e.st.TryLock(context.Background(), ldapsync.LockKey(o.id, "corp"))
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	code, m, h := e.api(t, ua, "POST", "/sync/runs/"+held+"/approve", "")
+	wantErr(t, "approve under another's lock", code, m, h, 409, "under way")
+	code, m, h = e.api(t, ua, "POST", "/sync/sources/corp/run", "")
+	wantErr(t, "run under another's lock", code, m, h, 409, "running already")
+	unlock()
+
 	e.ok(t, ua, "POST", "/sync/runs/"+held+"/approve", "", 200, &run)
 	if run.Status != "approved" {
 		t.Errorf("approved: %+v", run)
@@ -126,7 +146,7 @@ func TestSync(t *testing.T) {
 	if len(detail.Changes) != 3 {
 		t.Errorf("applied changes %+v", detail.Changes)
 	}
-	code, m, h := e.api(t, ua, "POST", "/sync/runs/"+held+"/reject", "")
+	code, m, h = e.api(t, ua, "POST", "/sync/runs/"+held+"/reject", "")
 	wantErr(t, "reject an approved run", code, m, h, 409, "only a held run")
 	code, m, h = e.api(t, ua, "POST", "/sync/sources/hr/run", "")
 	wantErr(t, "unknown source", code, m, h, 404, `"hr"`)
@@ -134,8 +154,11 @@ func TestSync(t *testing.T) {
 	wantErr(t, "unknown run", code, m, h, 404, "nope")
 	code, m, h = e.api(t, ua, "POST", "/sync/sources/corp/run", `{"dry_run":"yes"}`)
 	wantErr(t, "dry_run as a string", code, m, h, 400, "dry_run")
-	if got := strings.Join(e.sync.by, " "); got != "run:token:helpdesk run:token:helpdesk approve=true:token:helpdesk" {
-		t.Errorf("the sync control was told %q", got)
+	for _, want := range []string{"dry_run=true by=token:helpdesk", "dry_run=false by=token:helpdesk",
+		"approved by an admin\" org=acme source=corp run=" + held + " by=token:helpdesk"} {
+		if !strings.Contains(e.syncLog.String(), want) {
+			t.Errorf("no %q in the sync log:\n%s", want, e.syncLog.String())
+		}
 	}
 	var runs struct{ Runs []struct{ ID string } }
 	e.ok(t, bearer(o.auditor), "GET", "/sync/runs?source=corp&limit=2", "", 200, &runs)
@@ -143,6 +166,13 @@ func TestSync(t *testing.T) {
 		t.Errorf("runs %+v", runs)
 	}
 	globex := e.newOrg(t, "globex")
+	var none struct{ Sources []any }
+	e.ok(t, bearer(globex.auditor), "GET", "/sync/sources", "", 200, &none)
+	if len(none.Sources) != 0 {
+		t.Errorf("an organization without sources lists %v", none.Sources)
+	}
+	code, m, h = e.api(t, bearer(globex.admin), "POST", "/sync/sources/corp/run", "")
+	wantErr(t, "another organization's source", code, m, h, 404, `"corp"`)
 	code, m, h = e.api(t, bearer(globex.admin), "GET", "/sync/runs/"+held, "")
 	wantErr(t, "another organization's run", code, m, h, 404, held)
 	code, m, h = e.api(t, bearer(globex.admin), "POST", "/sync/runs/"+held+"/approve", "")

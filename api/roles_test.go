@@ -103,16 +103,16 @@ func roleCases() []routeCase {
 		{method: "POST", pattern: "/sync/sources/{name}/run", least: "user_admin", ok: 200, write: true,
 			setup: jsonBody("/sync/sources/corp/run", `{"dry_run":true}`)},
 		{method: "GET", pattern: "/sync/runs", least: "auditor", ok: 200},
-		{method: "GET", pattern: "/sync/runs/{id}", least: "auditor", ok: 200, setup: func(t *testing.T, e *testEnv, o org) (string, string, string) {
-			return "/sync/runs/" + mkHeld(t, e, o, 2), "", ""
+		{method: "GET", pattern: "/sync/runs/{id}", least: "auditor", ok: 200, setup: func(t *testing.T, e *testEnv, _ org) (string, string, string) {
+			return "/sync/runs/" + heldID(t, e), "", ""
 		}},
 		{method: "POST", pattern: "/sync/runs/{id}/approve", least: "user_admin", ok: 200, write: true,
-			setup: func(t *testing.T, e *testEnv, o org) (string, string, string) {
-				return "/sync/runs/" + mkHeld(t, e, o, 2) + "/approve", "", ""
+			setup: func(t *testing.T, e *testEnv, _ org) (string, string, string) {
+				return "/sync/runs/" + heldID(t, e) + "/approve", "", ""
 			}},
 		{method: "POST", pattern: "/sync/runs/{id}/reject", least: "user_admin", ok: 200, write: true,
-			setup: func(t *testing.T, e *testEnv, o org) (string, string, string) {
-				return "/sync/runs/" + mkHeld(t, e, o, 2) + "/reject", "", ""
+			setup: func(t *testing.T, e *testEnv, _ org) (string, string, string) {
+				return "/sync/runs/" + heldID(t, e) + "/reject", "", ""
 			}},
 
 		{method: "GET", pattern: "/webhooks", least: "auditor", ok: 200},
@@ -146,12 +146,11 @@ func roleCases() []routeCase {
 	}
 }
 
-func mkHeld(t *testing.T, e *testEnv, o org, n int) string {
+// heldID makes a fresh held run of corp (one more person left its
+// directory) and returns its id.
+func heldID(t *testing.T, e *testEnv) string {
 	t.Helper()
-	id, err := heldRun(context.Background(), e.st, o.id, n)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, _ := mkHeld(t, e, 1)
 	return id
 }
 
@@ -172,7 +171,7 @@ var rank = map[string]int{"none": 0, "auditor": 1, "user_admin": 2, "owner": 3}
 // without credentials) and changes nothing at all.
 func TestEveryRouteEveryRole(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dbURL string) {
-		e := newEnv(t, dbURL)
+		e := newSyncEnv(t, dbURL, 3*8) // a held run for each of 3 routes × 8 calls
 		o := e.acme
 		cases := roleCases()
 		var covered []string

@@ -3,37 +3,31 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/sync/ldapsync"
 )
 
 // Directory sync: the configured sources with their last run, the run
 // history with each run's exact changes, running a source now (or as a
 // dry run), and approving or rejecting a held run.
 
-// SyncSource is a configured directory source of an organization.
-type SyncSource struct {
-	Name     string
-	Schedule string // cron spec; "" when the source only runs on demand
-}
-
 // SyncControl runs an organization's directory sources and decides its
-// held runs. The sources and the sync engine live in cmd/scimd, which
-// implements it; the api never imports the sync.
+// held runs: ldapsync.Control over the configured sources and the sync
+// engine, which cmd/scimd builds.
 //
-// Errors: SyncNotFound for an unknown source or run (404) and
-// SyncConflict for a run that cannot start or be decided now — another
-// run holds the source's lock, the run is not held, a newer run
-// superseded it (409); their text is shown to the client. Run
-// returns the run as recorded even when it failed (the run's Status and
-// Error say why), with a nil error unless no run was recorded.
+// Errors: ldapsync.ErrUnknownSource for a source or organization it does
+// not know (404); ldapsync.ErrLocked when another run holds the source's
+// lock and ldapsync.ErrNotHeld for a run that is not held or that a newer
+// run superseded (409); their text is shown to the client. Run returns
+// the run as recorded even when it failed (the run's Status and Error say
+// why), with a nil error unless no run was recorded.
 type SyncControl interface {
-	// Sources lists the organization's configured sources by name.
-	Sources(ctx context.Context, orgID string) ([]SyncSource, error)
+	// Sources lists the organization's configured sources.
+	Sources(ctx context.Context, orgID string) ([]ldapsync.SourceInfo, error)
 	// Run runs one source now, to its end; a dry run writes only its
 	// record and planned changes. by names the admin, for the logs.
 	Run(ctx context.Context, orgID, source string, dryRun bool, by string) (store.SyncRun, error)
@@ -42,29 +36,7 @@ type SyncControl interface {
 	Reject(ctx context.Context, orgID, runID, by string) (store.SyncRun, error)
 }
 
-// SyncError is a SyncControl's client error; errors.Is matches it with
-// ErrSyncNotFound or ErrSyncConflict.
-type SyncError struct {
-	kind error
-	msg  string
-}
-
-func (e *SyncError) Error() string        { return e.msg }
-func (e *SyncError) Is(target error) bool { return target == e.kind }
-
-// The kinds of SyncError.
-var (
-	ErrSyncNotFound = errors.New("sync: not found")
-	ErrSyncConflict = errors.New("sync: conflict")
-)
-
-// SyncNotFound is a SyncError for an unknown source or run (404); msg is
-// shown to the client.
-func SyncNotFound(msg string) error { return &SyncError{kind: ErrSyncNotFound, msg: msg} }
-
-// SyncConflict is a SyncError for a run that cannot start or be decided
-// now (409); msg is shown to the client.
-func SyncConflict(msg string) error { return &SyncError{kind: ErrSyncConflict, msg: msg} }
+var _ SyncControl = (*ldapsync.Control)(nil)
 
 // runsLimit bounds GET /sync/runs.
 const (

@@ -1,11 +1,15 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
+	"net"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -91,6 +95,7 @@ func TestTeams(t *testing.T) {
 
 type importReport struct {
 	DryRun  bool
+	Error   string
 	Summary struct {
 		Rows, Created, Updated, Unchanged, Rejected, Incomplete int
 		OK                                                      bool
@@ -194,6 +199,7 @@ func TestImport(t *testing.T) {
 			{"no dry_run", "", "text/csv", importFile, 400, "dry_run=true"},
 			{"bad header", "?dry_run=true", "text/csv", "userName,shoeSize\nx,42\n", 400, "shoeSize"},
 			{"empty file", "?dry_run=true", "text/csv", "", 400, "empty"},
+			{"malformed header", "?dry_run=true", "text/csv", "userName,\"title\nx,y\n", 400, "reading the header"},
 			{"JSON body", "?dry_run=true", "application/json", `{"userName":"x"}`, 415, "text/csv"},
 			{"form without file", "?dry_run=true", "multipart/form-data; boundary=x", "--x--\r\n", 400, "file"},
 			{"bad match", "?dry_run=true&match=email", "text/csv", importFile, 400, "externalId"},
@@ -204,6 +210,46 @@ func TestImport(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestImportStopsPartway: an import that stops after writing rows (here
+// its body breaks: a malformed chunk) answers the error's status with the
+// report of the rows applied and the error, not a bare error.
+func TestImportStopsPartway(t *testing.T) {
+	e := newEnv(t, testdb.SQLite(t))
+	o := e.acme
+	host := strings.TrimPrefix(e.url, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows := "userName\nann@acme.test\nbo@acme.test\n"
+	fmt.Fprintf(conn, "POST /api/v1/import?dry_run=false HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n%x\r\n%s\r\nzz\r\n",
+		host, o.userAdmin, len(rows), rows)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep importReport
+	if err := json.Unmarshal(raw, &rep); err != nil || resp.StatusCode != 500 {
+		t.Fatalf("%d %s: %v", resp.StatusCode, raw, err)
+	}
+	if !strings.Contains(rep.Error, "internal error; quote request id") || rep.Summary.Rows != 2 || rep.Summary.Created != 2 ||
+		rep.Summary.OK || len(rep.Rows) != 2 || rep.Rows[0].UserName != "ann@acme.test" || rep.Rows[1].Result != "created" {
+		t.Errorf("report %s", raw)
+	}
+	var l userList
+	e.ok(t, bearer(o.auditor), "GET", "/users?q=bo@acme.test", "", 200, &l)
+	if len(l.Users) != 1 || l.Users[0].ID != rep.Rows[1].ID {
+		t.Errorf("bo: %+v, reported %+v", l.Users, rep.Rows[1])
+	}
 }
 
 // TestExport: users export as import's CSV columns (archived ones on

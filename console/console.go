@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/scimd/scimd/api"
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/adminauth"
 	"github.com/scimd/scimd/internal/obs"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/sync/ldapsync"
 	"github.com/scimd/scimd/userimport"
 )
 
@@ -21,15 +21,15 @@ import (
 const BasePath = "/admin"
 
 // SyncControl runs an organization's directory sources and decides its
-// held runs: the sync engine and the configured sources live in cmd/scimd,
-// which implements it for the admin API (api.SyncControl) and the console
-// alike, with the same methods and the same contract. Errors of Run,
+// held runs: ldapsync.Control over the configured sources and the sync
+// engine, which cmd/scimd builds for the admin API (api.SyncControl, the
+// same methods and contract) and the console alike. Errors of Run,
 // Approve and Reject have texts fit to show an admin; Run returns the run
 // as recorded even when it failed, with a nil error unless no run was
 // recorded.
 type SyncControl interface {
 	// Sources lists the organization's configured sources.
-	Sources(ctx context.Context, orgID string) ([]api.SyncSource, error)
+	Sources(ctx context.Context, orgID string) ([]ldapsync.SourceInfo, error)
 	// Run runs one source now, to its end (a dry run writes only its
 	// record and planned changes); by names the admin, for the logs.
 	Run(ctx context.Context, orgID, source string, dryRun bool, by string) (store.SyncRun, error)
@@ -38,7 +38,7 @@ type SyncControl interface {
 	Reject(ctx context.Context, orgID, runID, by string) (store.SyncRun, error)
 }
 
-var _ SyncControl = (api.SyncControl)(nil)
+var _ SyncControl = (*ldapsync.Control)(nil)
 
 // Importer imports a CSV file of users into opt.Actor's organization,
 // calling emit with each row's result (userimport.Run's contract).

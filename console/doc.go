@@ -16,11 +16,12 @@
 // same-origin referrer policy.
 //
 // It knows HTTP, the directory and store contracts, the CSV import
-// (package userimport) and the sync's record of a change
-// (ldapsync.ParseDetail); it runs and decides directory syncs, imports and
-// reads webhooks only through the small interfaces it declares
-// (SyncControl, Importer, Webhooks); SyncControl has the admin API's
-// method set (api.SyncControl), so one implementation in cmd/scimd serves
-// both, and package api is imported for that contract only. It never sees
-// SQL and must not import store/sqlstore or scim.
+// (package userimport) and, of sync/ldapsync, the sync's record of a
+// change (ldapsync.ParseDetail) and the types of its control; it runs and
+// decides directory syncs, imports and reads webhooks only through the
+// small interfaces it declares (SyncControl, Importer, Webhooks).
+// SyncControl has the admin API's method set (api.SyncControl): one
+// ldapsync.Control, built in cmd/scimd, serves both. It never sees SQL
+// and must not import store/sqlstore, scim or the admin API (package
+// api).
 package console

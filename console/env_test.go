@@ -2,16 +2,15 @@ package console_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/scimd/scimd/api"
 	"github.com/scimd/scimd/console"
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/ldaptest"
@@ -38,15 +37,18 @@ var admins = map[store.AdminRole]string{
 
 // env is a real console over a fresh SQLite database, served on loopback.
 type env struct {
-	t     *testing.T
-	ctx   context.Context
-	st    *sqlstore.Store
-	dir   *directory.Service
-	org   store.Org
-	sync  *engineSync
-	srv   *httptest.Server
-	users map[string]store.Resource // by userName
-	teams map[string]store.Resource // by name
+	t    *testing.T
+	ctx  context.Context
+	st   *sqlstore.Store
+	dir  *directory.Service
+	org  store.Org
+	eng  *ldapsync.Engine
+	sync *ldapsync.Control // of the sources of the last useSources
+	// console is the console served, over sync.
+	console atomic.Pointer[http.Handler]
+	srv     *httptest.Server
+	users   map[string]store.Resource // by userName
+	teams   map[string]store.Resource // by name
 }
 
 func newEnv(t *testing.T) *env {
@@ -75,73 +77,32 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: ctx, st: st, dir: dir, org: org, sync: &engineSync{eng: eng, org: org, sources: map[string]ldapsync.Source{}},
+	e := &env{t: t, ctx: ctx, st: st, dir: dir, org: org, eng: eng,
 		users: map[string]store.Resource{}, teams: map[string]store.Resource{}}
-	c := console.New(console.Config{Directory: dir, Sync: e.sync, Webhooks: st, DefaultOrg: orgName})
+	e.useSources()
 	mux := http.NewServeMux()
-	mux.Handle(console.BasePath+"/", c.Handler())
+	mux.Handle(console.BasePath+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*e.console.Load()).ServeHTTP(w, r)
+	}))
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.seed()
 	return e
 }
 
-// engineSync is the console's SyncControl over the real sync engine and
-// the sources a test configures (as cmd/scimd's is over the configured
-// ones), in the test's one organization.
-type engineSync struct {
-	eng     *ldapsync.Engine
-	org     store.Org
-	sources map[string]ldapsync.Source
-}
-
-func (s *engineSync) orgOf(orgID string) (store.Org, error) {
-	if orgID != s.org.ID {
-		return store.Org{}, fmt.Errorf("no organization %q", orgID)
+// useSources configures srcs as the directory sources of the test's
+// organization, as a restart of the server with them configured would:
+// a console over a new ldapsync.Control of them on the env's engine.
+func (e *env) useSources(srcs ...ldapsync.Source) {
+	e.t.Helper()
+	configured := make([]ldapsync.OrgSource, len(srcs))
+	for i, s := range srcs {
+		configured[i] = ldapsync.OrgSource{Org: orgName, Source: s}
 	}
-	return s.org, nil
+	e.sync = ldapsync.NewControl(e.ctx, e.eng, configured)
+	h := console.New(console.Config{Directory: e.dir, Sync: e.sync, Webhooks: e.st, DefaultOrg: orgName}).Handler()
+	e.console.Store(&h)
 }
-
-func (s *engineSync) Sources(_ context.Context, orgID string) ([]api.SyncSource, error) {
-	var out []api.SyncSource
-	if orgID == s.org.ID {
-		for n := range s.sources {
-			out = append(out, api.SyncSource{Name: n})
-		}
-	}
-	return out, nil
-}
-
-func (s *engineSync) Run(ctx context.Context, orgID, source string, dryRun bool, _ string) (store.SyncRun, error) {
-	org, err := s.orgOf(orgID)
-	src, ok := s.sources[source]
-	if err != nil || !ok {
-		return store.SyncRun{}, fmt.Errorf("no source %q", source)
-	}
-	run, err := s.eng.Run(ctx, org, src, ldapsync.Options{DryRun: dryRun, Trigger: "manual"})
-	if run.ID != "" {
-		return run, nil // the run records why it failed
-	}
-	return run, err
-}
-
-func (s *engineSync) Approve(ctx context.Context, orgID, id, _ string) (store.SyncRun, error) {
-	org, err := s.orgOf(orgID)
-	if err != nil {
-		return store.SyncRun{}, err
-	}
-	return s.eng.Approve(ctx, org, id)
-}
-
-func (s *engineSync) Reject(ctx context.Context, orgID, id, _ string) (store.SyncRun, error) {
-	org, err := s.orgOf(orgID)
-	if err != nil {
-		return store.SyncRun{}, err
-	}
-	return s.eng.Reject(ctx, org, id)
-}
-
-var _ console.SyncControl = (*engineSync)(nil)
 
 // people are the seeded users: userName, given and family name, title,
 // department.

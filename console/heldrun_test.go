@@ -10,10 +10,11 @@ import (
 	"github.com/scimd/scimd/sync/ldapsync"
 )
 
-// heldRun syncs six people from a fresh slapd OU (the source "corp"),
-// then removes four of them from the directory: the next run holds their
-// deactivations for approval (at most two may pass unapproved). It
-// returns the held run and the userNames it would deactivate.
+// heldRun syncs six people from a fresh slapd OU, configured as the one
+// source "corp", then removes four of them from the directory: the next
+// run holds their deactivations for approval (at most two may pass
+// unapproved). It returns the held run and the userNames it would
+// deactivate.
 func (e *env) heldRun(t *testing.T) (store.SyncRun, []string) {
 	t.Helper()
 	s := ldaptest.Start(t)
@@ -26,9 +27,9 @@ func (e *env) heldRun(t *testing.T) (store.SyncRun, []string) {
 	}
 	dns := s.AddUsers(t, base, users...)
 	two := 2
-	e.sync.sources["corp"] = ldapsync.Source{Name: "corp", URL: s.URL, BindDN: s.ReaderDN, BindPasswordFile: s.ReaderPasswordFile,
+	e.useSources(ldapsync.Source{Name: "corp", URL: s.URL, BindDN: s.ReaderDN, BindPasswordFile: s.ReaderPasswordFile,
 		Preset: ldapsync.PresetOpenLDAP, UserBaseDN: "ou=people," + base, GroupBaseDN: "ou=groups," + base,
-		Thresholds: ldapsync.Thresholds{MaxDeactivations: &two}}
+		Thresholds: ldapsync.Thresholds{MaxDeactivations: &two}})
 	if run, err := e.sync.Run(e.ctx, e.org.ID, "corp", false, "test"); err != nil || run.Status != store.SyncSucceeded {
 		t.Fatalf("first sync: %s %q (%v)", run.Status, run.Error, err)
 	}

@@ -64,11 +64,7 @@ var writeCases = []writeCase{
 		}
 	}},
 	{"reject a held sync run", usersRoles, func(e *env) (string, url.Values, func() bool) {
-		run := store.SyncRun{OrgID: e.org.ID, ID: directory.NewID(), Source: "corp", Trigger: "schedule", Status: store.SyncHeld,
-			Error: "3 deactivations exceed the threshold of 2"}
-		if err := e.st.CreateSyncRun(e.ctx, run); err != nil {
-			e.t.Fatal(err)
-		}
+		run, _ := e.heldRun(e.t)
 		return "/admin/sync/runs/" + run.ID + "/reject", url.Values{}, func() bool {
 			r, err := e.st.SyncRun(e.ctx, e.org.ID, run.ID)
 			return err == nil && r.Status == store.SyncRejected
@@ -80,8 +76,8 @@ var writeCases = []writeCase{
 		if err := os.WriteFile(pw, []byte("secret"), 0o600); err != nil {
 			e.t.Fatal(err)
 		}
-		e.sync.sources["down"] = ldapsync.Source{Name: "down", URL: "ldap://127.0.0.1:1", Preset: ldapsync.PresetOpenLDAP,
-			UserBaseDN: "ou=people,dc=acme,dc=test", BindDN: "cn=reader,dc=acme,dc=test", BindPasswordFile: pw}
+		e.useSources(ldapsync.Source{Name: "down", URL: "ldap://127.0.0.1:1", Preset: ldapsync.PresetOpenLDAP,
+			UserBaseDN: "ou=people,dc=acme,dc=test", BindDN: "cn=reader,dc=acme,dc=test", BindPasswordFile: pw})
 		return "/admin/sync/run", url.Values{"source": {"down"}}, func() bool {
 			runs, err := e.st.SyncRuns(e.ctx, e.org.ID, "down", 0)
 			return err == nil && len(runs) > 0

@@ -118,7 +118,7 @@ func parseHeader(rec []string, match Match) (header, error) {
 		problems = append(problems, "matching by externalId needs an externalId column")
 	}
 	if len(problems) > 0 {
-		return h, fmt.Errorf("header: %s (columns: %s)", strings.Join(problems, "; "), strings.Join(known, ", "))
+		return h, &InputError{Msg: fmt.Sprintf("header: %s (columns: %s)", strings.Join(problems, "; "), strings.Join(known, ", "))}
 	}
 	return h, nil
 }

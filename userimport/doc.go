@@ -1,8 +1,18 @@
-// Package userimport owns the CSV form of an organization's users: the
-// columns (Columns, Template), reading a CSV file into upserts through
-// package directory (Run), the per-row report (Report), and the row form
-// `scimd users export` writes (EncodeUser, TeamPaths), so that an export
-// imports back as it was.
+// Package userimport owns the file forms of an organization's users and
+// teams: the columns (Columns, Template), reading a CSV file into upserts
+// through package directory (Run), the per-row report (Report), and the
+// exports (ExportUsers, ExportTeams: CSV, whose user rows are EncodeUser's
+// so that an export imports back as it was, or JSON). The command line
+// (`scimd users import|export`, `scimd teams export`) and the admin API
+// (POST /import, GET /export/users|teams) both call it; each only chooses
+// where the file comes from or goes to.
+//
+// A problem with the import file itself (empty, a missing or malformed
+// header, unknown or repeated columns) is an *InputError, returned before
+// any row is read, so nothing was written; a row's own problems are its
+// Result. Any other error that stops Run (the database failing, reading
+// the input, emit's error, the context's) may come after rows were
+// written: those were emitted first.
 //
 // Every write goes through directory.Service, so the organization's policy
 // (role and entitlement catalogues, seat limit, immutable attributes) and
@@ -12,11 +22,13 @@
 // writing (required fields, catalogues, immutable attributes, the seat
 // limit projected over the file, ownership, team paths) and writes nothing.
 //
-// The file is streamed: memory does not grow with its length, only with
-// the number of distinct team paths and of rows whose manager comes later
-// in the file; a dry run also remembers, for each user the file touches,
-// the few attributes the policy looks at (so that a later row of the same
-// user is checked against what the earlier one would have written).
+// Files are streamed. An export holds one keyset page (store.EachPage)
+// and the team paths met. An import's memory does not grow with the
+// file's length, only with the number of distinct team paths and of rows
+// whose manager comes later in the file; a dry run also remembers, for
+// each user the file touches, the few attributes the policy looks at (so
+// that a later row of the same user is checked against what the earlier
+// one would have written).
 //
 // Ownership: an import changes the users and teams it created (source
 // "import") and those an admin created ("admin"). A user or team of an

@@ -95,13 +95,29 @@ func (s Summary) String() string {
 	return out
 }
 
+// InputError is a problem with the import file itself rather than with
+// one of its rows: the file is empty, its header row is malformed CSV,
+// names an unknown column or one twice, or lacks a required column. Run
+// returns it before reading any data row, so nothing was written. Its
+// text names the problem and is safe to show whoever sent the file.
+type InputError struct {
+	Msg string
+	Err error // the cause, such as a *csv.ParseError; may be nil
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
 // Run imports the CSV read from in (a header row, then one user per row)
 // into the organization of opt.Actor, calling emit with each row's result
 // (in file order, except that a row whose manager comes later in the file
 // is emitted at the end, once the manager is known). It returns the
-// counts, or an error that stops the import: a bad header, a read error,
-// emit's error, the context's, or the database failing (rows before it
-// are written and were emitted). A row's own problems never stop it.
+// counts, or an error that stops the import: a problem with the file
+// itself (an *InputError: nothing was written), or a read error, emit's
+// error, the context's, or the database failing (rows before it are
+// written and were emitted). A row's own problems, malformed CSV
+// included, never stop it: the row is rejected.
 func Run(ctx context.Context, d *directory.Service, in io.Reader, opt Options, emit func(Result) error) (Summary, error) {
 	var sum Summary
 	im, err := newImporter(ctx, d, opt)
@@ -112,10 +128,13 @@ func Run(ctx context.Context, d *directory.Service, in io.Reader, opt Options, e
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	rec, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return sum, errors.New("the file is empty: it needs a header row (see scimd users import --template)")
-	}
-	if err != nil {
+	var pe *csv.ParseError
+	switch {
+	case errors.Is(err, io.EOF):
+		return sum, &InputError{Msg: "the file is empty: it needs a header row (see scimd users import --template)"}
+	case errors.As(err, &pe):
+		return sum, &InputError{Msg: "reading the header: " + err.Error(), Err: err}
+	case err != nil:
 		return sum, fmt.Errorf("reading the header: %w", err)
 	}
 	h, err := parseHeader(rec, im.opt.Match)

@@ -3,9 +3,12 @@ package userimport_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/testdb"
@@ -342,6 +345,57 @@ func TestImportMatchExternalID(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `unknown column "emial"`) || !strings.Contains(err.Error(), "needs an externalId column") {
 			t.Errorf("bad header: %v", err)
 		}
+	})
+}
+
+// TestImportInputErrors: a problem with the file itself is an
+// *InputError naming it, and nothing is written; a failure to read the
+// file is not the file's fault.
+func TestImportInputErrors(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		before := e.lastSeq(t)
+		for _, c := range []struct {
+			file, mention string
+			match         userimport.Match
+		}{
+			{"", "the file is empty", ""},
+			{"\n\n", "the file is empty", ""},
+			{"userName,emial\nx,y\n", `unknown column "emial"`, ""},
+			{"userName,title,Title\nx,y,z\n", `column "title" appears twice`, ""},
+			{"title\nx\n", "the userName column is required", ""},
+			{"userName\nx\n", "matching by externalId needs an externalId column", userimport.MatchExternalID},
+			{"userName,\"title\nx,y\n", "reading the header", ""},
+			{"user\"Name\nx\n", "reading the header", ""},
+		} {
+			sum, err := userimport.Run(context.Background(), e.d, strings.NewReader(c.file),
+				userimport.Options{Actor: e.actor, Match: c.match}, func(userimport.Result) error { return nil })
+			var ie *userimport.InputError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Error(), c.mention) || sum.Rows != 0 {
+				t.Errorf("%q: %v (%T), %+v; want an InputError mentioning %q", c.file, err, err, sum, c.mention)
+			}
+			if pe := (*csv.ParseError)(nil); c.mention == "reading the header" && !errors.As(err, &pe) {
+				t.Errorf("%q: %v does not wrap the parse error", c.file, err)
+			}
+		}
+		if e.count(t, store.KindUser) != 0 || e.lastSeq(t) != before {
+			t.Error("a bad file wrote something")
+		}
+
+		// A read error, before or after the header, is not an input error;
+		// the rows read before it are written.
+		for _, in := range []io.Reader{
+			iotest.ErrReader(errBoom),
+			io.MultiReader(strings.NewReader("userName\nann\n"), iotest.ErrReader(errBoom)),
+		} {
+			_, err := userimport.Run(context.Background(), e.d, in, userimport.Options{Actor: e.actor},
+				func(userimport.Result) error { return nil })
+			var ie *userimport.InputError
+			if !errors.Is(err, errBoom) || errors.As(err, &ie) {
+				t.Errorf("read error: %v", err)
+			}
+		}
+		e.user(t, "ann")
 	})
 }
 

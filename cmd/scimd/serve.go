@@ -85,7 +85,12 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 		reg.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "scimd_read"))
 	}
 	metrics := obs.NewMetrics(reg)
-	stopSync, err := startSyncScheduler(ctx, cfg, dir, log, reg)
+	syncEng, err := newSyncEngine(cfg, dir, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	stopSync, err := startSyncScheduler(ctx, cfg, dir, syncEng, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -98,11 +103,7 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, s
 	}
 	defer stopWebhooks()
 
-	syncCtl, err := newSyncControl(ctx, cfg, dir, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
+	syncCtl := syncControl(ctx, cfg, syncEng)
 
 	scimSrv := scim.New(scim.Config{
 		PublicURL:    cfg.PublicURL,

@@ -11,36 +11,59 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 
+	"github.com/scimd/scimd/api"
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/store"
 	"github.com/scimd/scimd/sync/ldapsync"
 )
 
-// Scheduled directory sync inside "scimd serve": one cron entry per
-// source with a schedule. Runs of one source never overlap: the job is
-// skipped while its previous run is still going, and the engine's lock
-// keeps other replicas (and "scimd sync" commands) out; a run that finds
-// the lock taken is skipped and logged.
+// Directory sync inside "scimd serve": one engine, which runs the
+// schedules (one cron entry per source with a schedule) and, through
+// ldapsync.Control, the admin API's and the console's runs and
+// decisions. Runs of one source never overlap: the job is skipped while
+// its previous run is still going, and the engine's lock keeps other
+// runs, replicas and "scimd sync" commands out; a scheduled run that
+// finds the lock taken is skipped and logged.
 
 // syncStopGrace bounds how long shutdown waits for cancelled runs to
 // record their end.
 const syncStopGrace = 30 * time.Second
 
-// startSyncScheduler starts the schedules of cfg.Sources and returns the
-// function that stops them (cancelling runs under way and waiting for
-// them to be recorded). The sync metrics are registered on reg when any
-// source is configured. Every source's organization must exist.
-func startSyncScheduler(ctx context.Context, cfg Config, dir *directory.Service, log *slog.Logger,
-	reg prometheus.Registerer) (stop func(), err error) {
+// newSyncEngine returns serve's one sync engine, shared by the schedules
+// and the admin API's and console's control (so that every run is in the
+// metrics, registered on reg), or nil when no source is configured.
+func newSyncEngine(cfg Config, dir *directory.Service, log *slog.Logger, reg prometheus.Registerer) (*ldapsync.Engine, error) {
+	if len(cfg.Sources) == 0 {
+		return nil, nil
+	}
+	return ldapsync.NewEngine(ldapsync.EngineConfig{Directory: dir, Logger: log, Registerer: reg,
+		Lock: syncLocker(cfg.DatabaseURL, dir.Store())})
+}
+
+// syncControl returns the admin API's and the console's control of the
+// configured sources over eng, cancelling its runs when ctx ends; nil
+// (no sync) when eng is.
+func syncControl(ctx context.Context, cfg Config, eng *ldapsync.Engine) api.SyncControl {
+	if eng == nil {
+		return nil
+	}
+	srcs := make([]ldapsync.OrgSource, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		srcs[i] = ldapsync.OrgSource{Org: s.Org, Source: s.Source}
+	}
+	return ldapsync.NewControl(ctx, eng, srcs)
+}
+
+// startSyncScheduler starts the schedules of cfg.Sources on eng (nil when
+// no source is configured) and returns the function that stops them
+// (cancelling runs under way and waiting for them to be recorded). Every
+// source's organization must exist.
+func startSyncScheduler(ctx context.Context, cfg Config, dir *directory.Service, eng *ldapsync.Engine,
+	log *slog.Logger) (stop func(), err error) {
 	if len(cfg.Sources) == 0 {
 		return func() {}, nil
 	}
 	warnInsecure(log, cfg.Sources)
-	eng, err := ldapsync.NewEngine(ldapsync.EngineConfig{Directory: dir, Logger: log, Registerer: reg,
-		Lock: syncLocker(cfg.DatabaseURL, dir.Store())})
-	if err != nil {
-		return nil, err
-	}
 	jobs, err := syncJobs(ctx, cfg.Sources, dir, eng, log)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -242,14 +245,18 @@ func TestSyncSchedule(t *testing.T) {
 	dir := directory.New(st)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	if _, err := startSyncScheduler(t.Context(), cfg, dir, log, nil); err == nil || !strings.Contains(err.Error(), "no organization default") {
+	eng, err := newSyncEngine(cfg, dir, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := startSyncScheduler(t.Context(), cfg, dir, eng, log); err == nil || !strings.Contains(err.Error(), "no organization default") {
 		t.Fatalf("scheduler without the organization: %v", err)
 	}
 	org, _, err := dir.EnsureOrg(t.Context(), "default")
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop, err := startSyncScheduler(t.Context(), cfg, dir, log, nil)
+	stop, err := startSyncScheduler(t.Context(), cfg, dir, eng, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,10 +265,6 @@ func TestSyncSchedule(t *testing.T) {
 		t.Errorf("logs:\n%s", logs.String())
 	}
 
-	eng, err := ldapsync.NewEngine(ldapsync.EngineConfig{Directory: dir, Lock: syncLocker(db, st)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	jobs, err := syncJobs(t.Context(), cfg.Sources, dir, eng, log)
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("jobs = %v, %v", jobs, err)
@@ -279,6 +282,81 @@ func TestSyncSchedule(t *testing.T) {
 	runs, err := st.SyncRuns(t.Context(), org.ID, "ad", 0)
 	if err != nil || len(runs) != 1 || runs[0].Trigger != "schedule" || runs[0].Status != store.SyncSucceeded {
 		t.Fatalf("runs = %+v, %v", runs, err)
+	}
+}
+
+// TestServeSyncControl: serve's admin API runs the configured source on
+// the scheduler's engine and lock: a run while the source's lock is taken
+// elsewhere is 409; a run is in the metrics.
+func TestServeSyncControl(t *testing.T) {
+	db := testdb.SQLite(t)
+	f := newSyncFixture(t, db)
+	cf := &configFlags{cfg: defaults(), file: f.config, set: map[string]string{}}
+	cfg, err := cf.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openTestStore(t, db)
+	dir := directory.New(st)
+	org, _, err := dir.EnsureOrg(t.Context(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := dir.CreateAdminToken(t.Context(), org.ID, "ops", store.RoleUserAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done, ready := make(chan error, 1), make(chan struct{})
+	go func() { done <- serve(ctx, cfg, ln, slog.New(slog.DiscardHandler), io.Discard, ready) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	call := func(method, path string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, "http://"+ln.Addr().String()+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	unlock, ok, err := syncLocker(db, st)(t.Context(), ldapsync.LockKey(org.ID, "ad"))
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if code, body := call("POST", "/api/v1/sync/sources/ad/run"); code != http.StatusConflict {
+		t.Errorf("run under another's lock: %d %s", code, body)
+	}
+	unlock()
+	if code, body := call("POST", "/api/v1/sync/sources/ad/run"); code != http.StatusOK || !strings.Contains(body, `"status":"succeeded"`) {
+		t.Fatalf("run: %d %s", code, body)
+	}
+	if n := countUsers(t, db); n != 30 {
+		t.Errorf("%d users after the run, want 30", n)
+	}
+	_, metrics := call("GET", "/metrics")
+	if want := `scimd_ldapsync_run_duration_seconds_count{org="default",source="ad",status="succeeded"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("no %s in the metrics", want)
 	}
 }
 

@@ -176,7 +176,7 @@ func cmdUsersPurge(ctx context.Context, args []string, stdout, stderr io.Writer)
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tUSERNAME\tARCHIVED")
 		n := 0
-		err = eachPage(ctx, d.Store(), org.ID, store.KindUser, store.Query{Archived: true, ArchivedBefore: cutoff}, 500,
+		err = store.EachPage(ctx, d.Store(), org.ID, store.KindUser, store.Query{Archived: true, ArchivedBefore: cutoff}, 500,
 			func(rs []store.Resource) error {
 				for _, r := range rs {
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Name, r.Archived.Format(time.RFC3339))
@@ -225,26 +225,4 @@ func purgeOne(ctx context.Context, d *directory.Service, a directory.Actor, id s
 	}
 	fmt.Fprintf(stdout, "user %s (%s) purged: its personal data is erased, its audit trail anonymised\n", id, r.Name)
 	return nil
-}
-
-// eachPage lists resources page by page (keyset pages of size n) and
-// hands each page to fn.
-func eachPage(ctx context.Context, st store.Store, orgID string, kind store.Kind, q store.Query, n int, fn func([]store.Resource) error) error {
-	q.Count, q.NoTotal = n, true
-	for {
-		page, err := st.List(ctx, orgID, kind, q)
-		if err != nil {
-			return err
-		}
-		if len(page.Resources) > 0 {
-			if err := fn(page.Resources); err != nil {
-				return err
-			}
-		}
-		if !page.HasNext || len(page.Keys) == 0 {
-			return nil
-		}
-		k := page.Keys[len(page.Keys)-1]
-		q.After = &k
-	}
 }

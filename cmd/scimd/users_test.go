@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,16 +13,17 @@ import (
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/testdb"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/userimport"
 )
 
-// roundTripCSV exercises every column: a manager named before he exists,
-// nested and escaped team names, several emails, an inactive and an
-// external user, values with commas and quotes.
-const roundTripCSV = `userName,externalId,givenName,familyName,displayName,email,phone,title,department,employeeNumber,userType,active,roles,entitlements,manager,teams
-bob,E2,Bob,"Builder, Jr.",,bob@example.com;bob@home.example.com,+1 555 0100,Engineer,Engineering,1002,Employee,true,Member,Fleet,alice,Engineering/Platform;R\/D\; Labs
-alice,E1,Alice,Ng,"Alice ""Al"" Ng",alice@example.com,,CTO,Engineering,1001,Employee,true,Admin;Member,,,Engineering
-carol,E3,Carol,Ray,,carol@contractor.example,,Consultant,,,External,true,,,alice,Engineering/Platform/SRE
-dan,E4,Dan,Old,,dan@example.com,,,,1004,,false,,,,
+// roundTripCSV is a small organization: a manager named before he
+// exists, nested teams, an inactive user. (Every column's round trip is
+// package userimport's test.)
+const roundTripCSV = `userName,email,active,manager,teams
+bob,bob@example.com,true,alice,Engineering/Platform
+alice,alice@example.com,true,,Engineering
+carol,carol@example.com,true,alice,Engineering/Platform/SRE
+dan,dan@example.com,false,,
 `
 
 // TestCLIUsersRoundTrip: an export imports into a fresh organization as
@@ -67,11 +67,6 @@ func TestCLIUsersRoundTrip(t *testing.T) {
 		if !equalRows(a, b) || len(a) != 5 {
 			t.Errorf("exports differ:\n%q\n%q", a, b)
 		}
-		bob := a[1]
-		if bob[0] != "bob" || bob[3] != "Builder, Jr." || bob[5] != "bob@example.com;bob@home.example.com" ||
-			bob[14] != "alice" || bob[15] != `Engineering/Platform;R\/D\; Labs` {
-			t.Errorf("bob's row: %q", bob)
-		}
 
 		// Teams: the same paths and members in both organizations.
 		_, teamsA, _ := cli(t, "teams", "export", "--org", "a", "--database-url", db)
@@ -86,7 +81,8 @@ func TestCLIUsersRoundTrip(t *testing.T) {
 			t.Errorf("teams:\n%s\n%s", teamsA, teamsB)
 		}
 
-		// JSON: one element per user, archived ones with --include-archived.
+		// JSON: one element per user, archived ones with --include-archived
+		// (the files' contents are package userimport's, tested there).
 		st := openTestStore(t, db)
 		org, _ := st.OrgByName(context.Background(), "a")
 		danID := findUser(t, st, org.ID, "dan").ID
@@ -94,13 +90,9 @@ func TestCLIUsersRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, js, _ := cli(t, "users", "export", "--org", "a", "--format", "json", "--include-archived", "--database-url", db)
-		var users []userJSON
-		if err := json.Unmarshal([]byte(js), &users); err != nil || len(users) != 4 {
+		var users []userimport.UserJSON
+		if err := json.Unmarshal([]byte(js), &users); err != nil || len(users) != 4 || users[3].ID != danID || users[3].Archived == nil {
 			t.Fatalf("json export: %v %s", err, js)
-		}
-		if users[3].ID != danID || users[3].Archived == nil || users[0].Manager != "alice" ||
-			strings.Join(users[0].Teams, ";") != `Engineering/Platform;R\/D\; Labs` || users[0].SCIM["userName"] != "bob" {
-			t.Errorf("json users: %+v", users)
 		}
 		if _, js, _ := cli(t, "users", "export", "--org", "a", "--format", "json", "--database-url", db); strings.Count(js, `"id"`) != 3 {
 			t.Errorf("export without the archived: %s", js)
@@ -204,50 +196,6 @@ func TestCLIUsersImportErrors(t *testing.T) {
 	if n := countUsers(t, db); n != 0 {
 		t.Errorf("the dry run wrote %d users", n)
 	}
-}
-
-// TestEachPage: keyset pages cover every live, or archived, user once,
-// in id order.
-func TestEachPage(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db string) {
-		ctx := context.Background()
-		st := openTestStore(t, db)
-		d := directory.New(st)
-		org, err := d.CreateOrg(ctx, "acme")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for i := range 7 {
-			u, err := d.Create(ctx, cliActor(org.ID), store.Resource{Kind: store.KindUser, Attrs: map[string]any{"userName": fmt.Sprint("u", i)}}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, u.ID)
-		}
-		for _, id := range ids[1:4] {
-			if err := d.Archive(ctx, cliActor(org.ID), store.KindUser, id, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, c := range []struct {
-			q    store.Query
-			want []string
-		}{{store.Query{}, append([]string{ids[0]}, ids[4:]...)}, {store.Query{Archived: true}, ids[1:4]}} {
-			var got []string
-			pages := 0
-			err := eachPage(ctx, st, org.ID, store.KindUser, c.q, 2, func(rs []store.Resource) error {
-				pages++
-				for _, r := range rs {
-					got = append(got, r.ID)
-				}
-				return nil
-			})
-			if err != nil || strings.Join(got, ",") != strings.Join(c.want, ",") || pages != (len(c.want)+1)/2 {
-				t.Errorf("archived=%v: %d pages %v %v, want %v", c.q.Archived, pages, got, err, c.want)
-			}
-		}
-	})
 }
 
 func TestParseAgeAndSince(t *testing.T) {

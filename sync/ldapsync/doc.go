@@ -5,7 +5,12 @@
 // reads that prove their own completeness (Conn.Stream, Completeness; AD
 // range retrieval), Active Directory's encodings (objectGUID,
 // userAccountControl, accountExpires) and the mapping of directory entries
-// to SCIM User documents and to groups (Mapper, DirUser, DirGroup).
+// to SCIM User documents and to groups (Mapper, DirUser, DirGroup). The
+// Engine runs a source, holds mass changes for approval and applies or
+// rejects them (Approve, Reject); Control is the admin API's and the
+// console's hold on it: each organization's configured sources, run on
+// demand, and their held runs decided, with errors fit to show an admin
+// (ErrUnknownSource, ErrLocked, ErrNotHeld).
 //
 // The rule it exists to keep (shared/DESIGN.md §4, reference
 // directory-sync.md §2.1, §2.3): "not returned by the search" may be read as
