@@ -1,10 +1,9 @@
 package webhook
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scimd/scimd/internal/obs"
 )
 
 // Delivery outcomes, the values of the outcome label.
@@ -51,36 +50,20 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	if m.deliveries, err = register(reg, m.deliveries); err != nil {
+	if m.deliveries, err = obs.Register(reg, "webhook", m.deliveries); err != nil {
 		return nil, err
 	}
-	if m.duration, err = register(reg, m.duration); err != nil {
+	if m.duration, err = obs.Register(reg, "webhook", m.duration); err != nil {
 		return nil, err
 	}
-	if m.backlog, err = register(reg, m.backlog); err != nil {
+	if m.backlog, err = obs.Register(reg, "webhook", m.backlog); err != nil {
 		return nil, err
 	}
-	if m.lastOK, err = register(reg, m.lastOK); err != nil {
+	if m.lastOK, err = obs.Register(reg, "webhook", m.lastOK); err != nil {
 		return nil, err
 	}
-	if m.skipped, err = register(reg, m.skipped); err != nil {
+	if m.skipped, err = obs.Register(reg, "webhook", m.skipped); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// register registers c, or returns the identical collector registered
-// before (two workers on one registry share their metrics).
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(T); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("registering webhook metrics: %w", err)
 }

@@ -2,12 +2,13 @@ package ldapsync
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scimd/scimd/internal/obs"
 )
 
 // metrics are the engine's Prometheus metrics, labelled by organization
@@ -53,41 +54,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	if m.duration, err = register(reg, m.duration); err != nil {
+	if m.duration, err = obs.Register(reg, "sync", m.duration); err != nil {
 		return nil, err
 	}
-	if m.read, err = register(reg, m.read); err != nil {
+	if m.read, err = obs.Register(reg, "sync", m.read); err != nil {
 		return nil, err
 	}
-	if m.changes, err = register(reg, m.changes); err != nil {
+	if m.changes, err = obs.Register(reg, "sync", m.changes); err != nil {
 		return nil, err
 	}
-	if m.held, err = register(reg, m.held); err != nil {
+	if m.held, err = obs.Register(reg, "sync", m.held); err != nil {
 		return nil, err
 	}
-	if m.ldapErrors, err = register(reg, m.ldapErrors); err != nil {
+	if m.ldapErrors, err = obs.Register(reg, "sync", m.ldapErrors); err != nil {
 		return nil, err
 	}
-	if m.lastOK, err = register(reg, m.lastOK); err != nil {
+	if m.lastOK, err = obs.Register(reg, "sync", m.lastOK); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// register registers c, or returns the identical collector registered
-// before (two engines on one registry share their metrics).
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(T); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("registering sync metrics: %w", err)
 }
 
 // errorCode is err's LDAP result code, or go-ldap's ErrorNetwork (200)
