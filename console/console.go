@@ -217,16 +217,7 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
 
 // org returns the organization of a principal.
 func (s *Server) org(ctx context.Context, id string) (store.Org, error) {
-	orgs, err := s.st.Orgs(ctx)
-	if err != nil {
-		return store.Org{}, err
-	}
-	for _, o := range orgs {
-		if o.ID == id {
-			return o, nil
-		}
-	}
-	return store.Org{}, fmt.Errorf("organization %s: %w", id, store.ErrNotFound)
+	return s.st.Org(ctx, id)
 }
 
 // secureHeaders sets the security headers of every console response.

@@ -228,6 +228,8 @@ type Page struct {
 type Store interface {
 	CreateOrg(ctx context.Context, o Org) error
 	OrgByName(ctx context.Context, name string) (Org, error)
+	// Org returns an organization by id (ErrNotFound when none).
+	Org(ctx context.Context, id string) (Org, error)
 	Orgs(ctx context.Context) ([]Org, error)
 
 	CreateToken(ctx context.Context, t Token) error

@@ -61,6 +61,19 @@ func (s *Store) OrgByName(ctx context.Context, name string) (store.Org, error) {
 	return row.org(), nil
 }
 
+// Org returns an organization by id.
+func (s *Store) Org(ctx context.Context, id string) (store.Org, error) {
+	var row orgRow
+	err := s.reader().get(ctx, &row, `SELECT id, name, created FROM orgs WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Org{}, fmt.Errorf("organization %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Org{}, fmt.Errorf("reading organization %s: %w", id, err)
+	}
+	return row.org(), nil
+}
+
 // Orgs lists every organization by name.
 func (s *Store) Orgs(ctx context.Context) ([]store.Org, error) {
 	var rows []orgRow

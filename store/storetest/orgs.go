@@ -21,6 +21,12 @@ func testOrgs(t *testing.T, f *fixture) {
 	if got.ID != beta.ID || got.Name != "Beta" || !got.Created.Equal(created) || got.Created.Location() != time.UTC {
 		t.Errorf("OrgByName = %+v; want %+v in UTC", got, beta)
 	}
+	if byID, err := f.s.Org(f.ctx, beta.ID); err != nil || byID.Name != "Beta" || !byID.Created.Equal(created) {
+		t.Errorf("Org(id) = %+v, %v; want %+v", byID, err, beta)
+	}
+	if _, err := f.s.Org(f.ctx, newID()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Org(unknown id) = %v; want ErrNotFound", err)
+	}
 
 	err = f.s.CreateOrg(f.ctx, store.Org{ID: newID(), Name: "Beta"})
 	var ue *store.UniqueError

@@ -190,14 +190,9 @@ func (c *Control) org(ctx context.Context, orgID string) (store.Org, error) {
 	if err != nil || org.ID != "" {
 		return org, err
 	}
-	orgs, err := c.st.Orgs(ctx)
-	if err != nil {
-		return store.Org{}, err
+	o, err := c.st.Org(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Org{}, &controlErr{kind: ErrUnknownSource, msg: "no such organization"}
 	}
-	for _, o := range orgs {
-		if o.ID == orgID {
-			return o, nil
-		}
-	}
-	return store.Org{}, &controlErr{kind: ErrUnknownSource, msg: "no such organization"}
+	return o, err
 }
