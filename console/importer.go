@@ -2,9 +2,9 @@ package console
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/userimport"
@@ -79,8 +79,12 @@ func (s *Server) importRun(w http.ResponseWriter, r *http.Request, p directory.A
 	rep.Summary = sum
 	status := http.StatusOK
 	if err != nil {
-		rep.Err = strings.TrimSpace(err.Error())
+		rep.Err = s.clientText(r, err)
 		status = http.StatusUnprocessableEntity
+		var in *userimport.InputError
+		if !errors.As(err, &in) {
+			status = http.StatusInternalServerError
+		}
 	}
 	if rep.DryRun && err == nil && len(data) <= carryBytes {
 		rep.CSV = string(data)

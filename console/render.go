@@ -20,6 +20,8 @@ import (
 	"github.com/scimd/scimd/internal/adminauth"
 	"github.com/scimd/scimd/internal/obs"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/sync/ldapsync"
+	"github.com/scimd/scimd/userimport"
 )
 
 //go:embed templates/*.html
@@ -262,6 +264,26 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, p *directory.Admin
 		log.Error("rendering the error page", "err", rerr)
 		http.Error(w, pe.Msg, pe.Status)
 	}
+}
+
+// clientText is the text a page may show of err: a client error's own
+// text (a bad file, a refused policy, a run already under way or no longer
+// held, a taken name), else — its cause logged with the request id — only
+// that something failed on the server.
+func (s *Server) clientText(r *http.Request, err error) string {
+	var (
+		in  *userimport.InputError
+		pol *directory.PolicyError
+		adm *directory.AdminError
+		uq  *store.UniqueError
+	)
+	switch {
+	case errors.As(err, &in), errors.As(err, &pol), errors.As(err, &adm), errors.As(err, &uq),
+		errors.Is(err, ldapsync.ErrUnknownSource), errors.Is(err, ldapsync.ErrLocked), errors.Is(err, ldapsync.ErrNotHeld):
+		return strings.TrimSpace(err.Error())
+	}
+	obs.Logger(r.Context(), s.log).Error("console request failed", "err", err)
+	return "something went wrong on the server (quote request id " + obs.RequestID(r.Context()) + " to the operator)"
 }
 
 // notFound answers any other path under the console.

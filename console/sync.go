@@ -204,7 +204,7 @@ func (s *Server) syncDecide(w http.ResponseWriter, r *http.Request, p directory.
 	}
 	run, err := decide(ctx, p.OrgID, id, who(p))
 	if err != nil {
-		return redirect(w, r, back, "error", "The run was not "+op+"d: "+err.Error())
+		return redirect(w, r, back, "error", "The run was not "+op+"d: "+s.clientText(r, err))
 	}
 	return redirect(w, r, back, "ok", fmt.Sprintf("Run %s %s (%s).", run.ID, run.Status, countsText(run.Counts)))
 }
@@ -222,7 +222,7 @@ func (s *Server) syncRunNow(w http.ResponseWriter, r *http.Request, p directory.
 	}
 	run, err := s.sync.Run(ctx, p.OrgID, source, dry, who(p))
 	if run.ID == "" {
-		return redirect(w, r, back, "error", "The run did not start: "+err.Error())
+		return redirect(w, r, back, "error", "The run did not start: "+s.clientText(r, err))
 	}
 	kind, msg := "ok", fmt.Sprintf("Run %s of %s: %s (%s).", run.ID, source, run.Status, countsText(run.Counts))
 	if run.Error != "" {
