@@ -177,8 +177,9 @@ func (s *Store) checkCycles(ctx context.Context, c conn, orgID, groupID string, 
 		err := c.sel(ctx, &hits, `WITH RECURSIVE up(id) AS (
 				SELECT g.id FROM resources g WHERE g.org_id = ? AND g.id = ?
 				UNION
-				SELECT m.group_id FROM members m JOIN up ON m.member_id = up.id
-				WHERE m.org_id = ? AND m.member_kind = 'Group')
+				SELECT m.group_id FROM up
+				`+s.d.join()+` members m`+s.d.byMember()+` ON m.org_id = ? AND m.member_id = up.id
+				WHERE m.member_kind = 'Group')
 			SELECT id FROM up WHERE id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("checking sub-groups of group %q: %w", groupID, err)
@@ -242,10 +243,10 @@ func (s *Store) Groups(ctx context.Context, orgID string, userIDs []string) (map
 				WHERE m.org_id = ? AND m.member_id IN (`+placeholders(len(part))+`)
 				UNION
 				SELECT up.user_id, m.group_id, 0 FROM up
-				JOIN members m ON m.member_id = up.group_id
-				WHERE m.org_id = ? AND m.member_kind = 'Group')
+				`+s.d.join()+` members m`+s.d.byMember()+` ON m.org_id = ? AND m.member_id = up.group_id
+				WHERE m.member_kind = 'Group')
 			SELECT up.user_id, up.group_id, MAX(up.direct), g.name
-			FROM up JOIN resources g ON g.org_id = ? AND g.id = up.group_id
+			FROM up `+s.d.join()+` resources g ON g.org_id = ? AND g.id = up.group_id
 			WHERE g.kind = 'Group' AND g.archived IS NULL
 			GROUP BY up.user_id, up.group_id, g.name
 			ORDER BY up.user_id, up.group_id`, args...)

@@ -55,15 +55,15 @@ func (s *Store) TransitiveMembers(ctx context.Context, orgID, groupID string) ([
 		rows, err := c.query(ctx, `WITH RECURSIVE down(id) AS (
 				SELECT id FROM resources WHERE org_id = ? AND id = ?
 				UNION
-				SELECT m.member_id FROM members m
-				JOIN down ON m.group_id = down.id
-				JOIN resources g ON g.org_id = m.org_id AND g.id = m.member_id
-				WHERE m.org_id = ? AND m.member_kind = 'Group' AND g.archived IS NULL)
+				SELECT m.member_id FROM down
+				`+c.d.join()+` members m ON m.org_id = ? AND m.group_id = down.id
+				`+c.d.join()+` resources g ON g.org_id = m.org_id AND g.id = m.member_id
+				WHERE m.member_kind = 'Group' AND g.archived IS NULL)
 			SELECT DISTINCT r.id, CASE WHEN r.display_name <> '' THEN r.display_name ELSE r.name END
-			FROM members m
-			JOIN down ON m.group_id = down.id
-			JOIN resources r ON r.org_id = m.org_id AND r.id = m.member_id
-			WHERE m.org_id = ? AND m.member_kind = 'User' AND r.archived IS NULL
+			FROM down
+			`+c.d.join()+` members m ON m.org_id = ? AND m.group_id = down.id
+			`+c.d.join()+` resources r ON r.org_id = m.org_id AND r.id = m.member_id
+			WHERE m.member_kind = 'User' AND r.archived IS NULL
 			ORDER BY r.id`, orgID, groupID, orgID, orgID)
 		if err != nil {
 			return err
