@@ -20,7 +20,8 @@ const maxLimit = 1000
 type eventJSON struct {
 	Seq          int64           `json:"seq"`
 	ID           string          `json:"id"`
-	Time         string          `json:"time"` // RFC 3339, UTC
+	Time         string          `json:"time"`          // RFC 3339, UTC
+	Txn          string          `json:"txn,omitempty"` // shared by the events of one write
 	Type         string          `json:"type"`
 	Meaning      string          `json:"meaning,omitempty"` // joiner, mover, leaver
 	ResourceType string          `json:"resourceType"`      // User, Group
@@ -90,7 +91,7 @@ func eventsOf(evs []store.Event) []eventJSON {
 			data = json.RawMessage("null") // a purged resource's events keep no data
 		}
 		out = append(out, eventJSON{
-			Seq: e.Seq, ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano), Type: e.Type, Meaning: e.Meaning,
+			Seq: e.Seq, ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano), Txn: e.Txn, Type: e.Type, Meaning: e.Meaning,
 			ResourceType: string(e.Kind), ResourceID: e.ResourceID, Actor: e.Actor, Data: data,
 		})
 	}

@@ -260,6 +260,10 @@ func TestJoinerMoverLeaver(t *testing.T) {
 		if err := json.Unmarshal(evs[4].Data, &d); err != nil || d.Reason != directory.ReasonIdP {
 			t.Errorf("leaver reason = %q, %v; want %q", d.Reason, err, directory.ReasonIdP)
 		}
+		if evs[6].Txn == "" || evs[7].Txn != evs[6].Txn || evs[5].Txn == evs[6].Txn {
+			t.Errorf("txn of the team's creation %q, of its member's event %q, of the write before %q; want the first two equal, the third not",
+				evs[6].Txn, evs[7].Txn, evs[5].Txn)
+		}
 		if evs[7].ResourceID != u.ID || !strings.Contains(string(evs[7].Data), g.ID) {
 			t.Errorf("team event %+v does not name the user and the team", evs[7])
 		}

@@ -18,6 +18,10 @@ type Event struct {
 	Seq  int64
 	ID   string    // opaque, assigned by the store unless set
 	Time time.Time // assigned by the store
+	// Txn, assigned by the store, is shared by every event of one write
+	// transaction (a change and the events it caused, a batch of
+	// creates); "" for events recorded before scimd kept it.
+	Txn string
 	// Type says what happened: "user.created", "user.updated",
 	// "user.activated", "user.deactivated", "user.archived",
 	// "user.restored", "user.purged", "group.created", "group.updated",

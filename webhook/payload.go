@@ -17,6 +17,7 @@ type Payload struct {
 	Type     string          `json:"type"`              // "user.updated"
 	Meaning  string          `json:"meaning,omitempty"` // "joiner", "mover", "leaver"
 	Time     time.Time       `json:"time"`              // when it happened, UTC
+	Txn      string          `json:"txn,omitempty"`     // shared by the events of one write
 	Resource Resource        `json:"resource"`
 	Actor    string          `json:"actor"` // "token:okta", "sync:corp:<run>", "cli:alice"
 	Data     json.RawMessage `json:"data"`  // directory.EventData: changes, members, reason
@@ -46,7 +47,7 @@ func encode(e store.Event, h store.Webhook, issuer string) (body []byte, content
 		if len(data) == 0 {
 			data = json.RawMessage("{}")
 		}
-		b, err := json.Marshal(Payload{ID: e.ID, Seq: e.Seq, OrgID: e.OrgID, Type: e.Type, Meaning: e.Meaning,
+		b, err := json.Marshal(Payload{ID: e.ID, Seq: e.Seq, OrgID: e.OrgID, Txn: e.Txn, Type: e.Type, Meaning: e.Meaning,
 			Time: e.Time.UTC(), Resource: Resource{Type: string(e.Kind), ID: e.ResourceID}, Actor: e.Actor, Data: data})
 		if err != nil {
 			return nil, "", false, fmt.Errorf("encoding event %s: %w", e.ID, err)

@@ -26,8 +26,9 @@ import (
 // Claims: iss (the issuer: scimd's public URL), iat (when the event was
 // recorded, so every attempt sends the same token), jti (unique per
 // webhook and event, the same on every attempt), aud (the webhook's URL),
-// txn (the scimd event id, as HeaderEventID: the same for every webhook
-// and attempt; RFC 9967 §2.2), sub_id (RFC 9967 §2.1: format "scim", the
+// txn (RFC 9967 §2.2: the id of the write that recorded the event,
+// shared by the events of one write; the event id for events recorded
+// before scimd kept it), sub_id (RFC 9967 §2.1: format "scim", the
 // resource's relative uri and id; never sub), events.
 //
 // Events are the "notice" forms (RFC 9967 §2.4): they name the changed
@@ -136,7 +137,7 @@ func EncodeSET(e store.Event, h store.Webhook, issuer string) (token string, ok 
 	}
 	jti := sha256.Sum256([]byte(h.ID + "/" + e.ID))
 	claims := SETClaims{
-		Iss: issuer, Iat: e.Time.Unix(), Jti: hex.EncodeToString(jti[:16]), Aud: h.URL, Txn: e.ID,
+		Iss: issuer, Iat: e.Time.Unix(), Jti: hex.EncodeToString(jti[:16]), Aud: h.URL, Txn: txnOf(e),
 		SubID:  SubID{Format: "scim", URI: endpoint + e.ResourceID, ID: e.ResourceID},
 		Events: events,
 	}
@@ -189,4 +190,12 @@ func DecodeSET(token, secret string) (SETClaims, error) {
 		return SETClaims{}, fmt.Errorf("%w: malformed claims", ErrBadToken)
 	}
 	return c, nil
+}
+
+// txnOf is the transaction an event belongs to.
+func txnOf(e store.Event) string {
+	if e.Txn != "" {
+		return e.Txn
+	}
+	return e.ID
 }

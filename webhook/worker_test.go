@@ -189,13 +189,17 @@ func TestSETDelivery(t *testing.T) {
 		want := f.events(h.State.Cursor)
 		waitFor(t, rcv, "every token", func() bool { return len(rcv.acked()) >= len(want) })
 		checkStream(t, rcv.requests(), want)
+		txn := map[string]string{}
+		for _, e := range want {
+			txn[e.ID] = e.Txn
+		}
 		var got []string
 		for _, d := range rcv.requests() {
 			c, err := webhook.DecodeSET(string(d.body), h.Secret)
 			if err != nil || d.ctype != "application/secevent+jwt" {
 				t.Fatalf("request %s: %v (content type %q)", d.id, err, d.ctype)
 			}
-			if c.Txn != d.id || c.SubID.URI != "/Users/"+id || c.Aud != h.URL || c.Iss != "https://scimd.test" {
+			if c.Txn == "" || c.Txn != txn[d.id] || c.SubID.URI != "/Users/"+id || c.Aud != h.URL || c.Iss != "https://scimd.test" {
 				t.Errorf("claims %+v", c)
 			}
 			var uris []string

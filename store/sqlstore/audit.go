@@ -137,8 +137,9 @@ func (s *Store) insertEvents(ctx context.Context, c conn, orgID string, evs []st
 		return fmt.Errorf("numbering events: %w", err)
 	}
 	t := now()
+	txn := uuid.NewString()
 	seq := last - int64(len(evs))
-	const cols = 10
+	const cols = 11
 	for start := 0; start < len(evs); start += bulkRows {
 		end := min(start+bulkRows, len(evs))
 		values := make([]string, 0, end-start)
@@ -153,11 +154,11 @@ func (s *Store) insertEvents(ctx context.Context, c conn, orgID string, evs []st
 			if data == "" || data == "null" {
 				data = "{}"
 			}
-			values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, orgID, seq, e.ID, s.d.timeArg(t), e.Type, e.Meaning, string(e.Kind),
+			values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, orgID, seq, e.ID, s.d.timeArg(t), txn, e.Type, e.Meaning, string(e.Kind),
 				e.ResourceID, e.Actor, data)
 		}
-		if _, err := c.exec(ctx, `INSERT INTO events (org_id, seq, id, time, type, meaning, kind,
+		if _, err := c.exec(ctx, `INSERT INTO events (org_id, seq, id, time, txn, type, meaning, kind,
 			resource_id, actor, data) VALUES `+strings.Join(values, ", "), args...); err != nil {
 			return fmt.Errorf("recording events: %w", err)
 		}
@@ -171,6 +172,7 @@ type eventRow struct {
 	Seq        int64  `db:"seq"`
 	ID         string `db:"id"`
 	Time       dbTime `db:"time"`
+	Txn        string `db:"txn"`
 	Type       string `db:"type"`
 	Meaning    string `db:"meaning"`
 	Kind       string `db:"kind"`
@@ -203,13 +205,13 @@ func (s *Store) Events(ctx context.Context, orgID string, q store.EventQuery) ([
 	}
 	args = append(args, limit)
 	var rows []eventRow
-	if err := s.reader().sel(ctx, &rows, `SELECT org_id, seq, id, time, type, meaning, kind, resource_id, actor, data
+	if err := s.reader().sel(ctx, &rows, `SELECT org_id, seq, id, time, txn, type, meaning, kind, resource_id, actor, data
 		FROM events WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, args...); err != nil {
 		return nil, fmt.Errorf("reading events: %w", err)
 	}
 	out := make([]store.Event, len(rows))
 	for i, r := range rows {
-		out[i] = store.Event{OrgID: r.OrgID, Seq: r.Seq, ID: r.ID, Time: r.Time.T, Type: r.Type,
+		out[i] = store.Event{OrgID: r.OrgID, Seq: r.Seq, ID: r.ID, Time: r.Time.T, Txn: r.Txn, Type: r.Type,
 			Meaning: r.Meaning, Kind: store.Kind(r.Kind), ResourceID: r.ResourceID, Actor: r.Actor,
 			Data: json.RawMessage(r.Data)}
 	}
