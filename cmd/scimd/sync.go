@@ -268,9 +268,9 @@ func (c *syncCLI) decide(orgName, id string, approve bool) error {
 		return err
 	}
 	if approve {
-		run, err = c.eng.Approve(c.ctx, org, run.ID)
+		run, err = c.eng.Approve(c.ctx, org, run.ID, "cli:"+osUser())
 	} else {
-		run, err = c.eng.Reject(c.ctx, org, run.ID)
+		run, err = c.eng.Reject(c.ctx, org, run.ID, "cli:"+osUser())
 	}
 	if err != nil {
 		return err

@@ -24,19 +24,21 @@ var ErrNotHeld = errors.New("only a held run can be approved or rejected")
 // changes of a held run and marks the run approved: for a scope-change
 // preview, its scope becomes the accepted one. It holds the source's lock
 // (ErrLocked when a run of the source is under way). Only the newest held
-// run of a source can be decided (see held.go).
-func (e *Engine) Approve(ctx context.Context, org store.Org, runID string) (store.SyncRun, error) {
-	return e.decide(ctx, org, runID, true)
+// run of a source can be decided (see held.go). by names who decides, as
+// audit events name actors ("admin:ann@example.com", "cli:root"); the
+// events of the changes an approval applies name them ("" names the run).
+func (e *Engine) Approve(ctx context.Context, org store.Org, runID, by string) (store.SyncRun, error) {
+	return e.decide(ctx, org, runID, true, by)
 }
 
 // Reject marks the held and planned changes of a held run rejected and
 // the run rejected; nothing is applied. A rejected scope change stays
 // unaccepted: the next run is a preview again.
-func (e *Engine) Reject(ctx context.Context, org store.Org, runID string) (store.SyncRun, error) {
-	return e.decide(ctx, org, runID, false)
+func (e *Engine) Reject(ctx context.Context, org store.Org, runID, by string) (store.SyncRun, error) {
+	return e.decide(ctx, org, runID, false, by)
 }
 
-func (e *Engine) decide(ctx context.Context, org store.Org, runID string, approve bool) (store.SyncRun, error) {
+func (e *Engine) decide(ctx context.Context, org store.Org, runID string, approve bool, by string) (store.SyncRun, error) {
 	run, err := e.st.SyncRun(ctx, org.ID, runID)
 	if errors.Is(err, store.ErrNotFound) {
 		return run, fmt.Errorf("no sync run %q in organization %q", runID, org.Name)
@@ -90,11 +92,11 @@ func (e *Engine) decide(ctx context.Context, org store.Org, runID string, approv
 		e.log.Info("held sync run rejected", "org", org.Name, "source", run.Source, "run", runID, "changes", len(seqs))
 		return run, nil
 	}
-	return e.approve(ctx, org, run, pending, last)
+	return e.approve(ctx, org, run, pending, last, by)
 }
 
 // approve applies pending (in order) and records the outcome.
-func (e *Engine) approve(ctx context.Context, org store.Org, run store.SyncRun, pending []store.SyncChange, last int) (store.SyncRun, error) {
+func (e *Engine) approve(ctx context.Context, org store.Org, run store.SyncRun, pending []store.SyncChange, last int, by string) (store.SyncRun, error) {
 	rt, err := e.userType(ctx, org.ID)
 	if err != nil {
 		return run, err
@@ -106,6 +108,9 @@ func (e *Engine) approve(ctx context.Context, org store.Org, run store.SyncRun, 
 	ap := &applier{dir: e.dir, orgID: org.ID, owner: directory.DirectorySource(run.Source), rt: rt,
 		actor: directory.Actor{OrgID: org.ID, Source: directory.DirectorySource(run.Source), Name: "approval of sync run " + run.ID,
 			Who: "sync:" + run.Source + ":" + run.ID + ":approval"}}
+	if by != "" { // the events of the approved changes name who approved them
+		ap.actor.Who = by
+	}
 	notes := newRecorder(e.st, org.ID, run.ID, e.batch)
 	notes.startAt(last)
 	byState := map[string][]int{}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/adtest"
 	"github.com/scimd/scimd/store"
 )
@@ -45,7 +46,7 @@ func TestEngineThresholdHoldApprove(t *testing.T) {
 	preview.Thresholds = loose() // within them, a dry run ends dry_run, not held
 	env.run(preview, Options{DryRun: true}, store.SyncDryRun)
 
-	approved, err := env.eng.Approve(env.ctx, env.org, held.ID)
+	approved, err := env.eng.Approve(env.ctx, env.org, held.ID, "admin:ann@acme.test")
 	if err != nil || approved.Status != store.SyncApproved || approved.Counts["approved_applied"] != 3 ||
 		approved.Counts["approved_not_applied"] != 1 {
 		t.Fatalf("Approve = %+v, %v", approved, err)
@@ -59,6 +60,16 @@ func TestEngineThresholdHoldApprove(t *testing.T) {
 	if !users["user12"].Active {
 		t.Error("the approval deactivated a user who came back")
 	}
+	// The audit trail names the admin who approved the deactivations.
+	leavers, err := env.st.Events(env.ctx, env.org.ID, store.EventQuery{Types: []string{directory.Leaver}})
+	if err != nil || len(leavers) != 3 {
+		t.Fatalf("leaver events = %d, %v; want 3", len(leavers), err)
+	}
+	for _, ev := range leavers {
+		if ev.Actor != "admin:ann@acme.test" {
+			t.Errorf("leaver event of %s names %q; want the approving admin", ev.ResourceID, ev.Actor)
+		}
+	}
 	notes := env.changes(held.ID, ChangeNotApplied)
 	if len(notes) != 1 || notes[0].Name != "user12" || !strings.Contains(FormatChange(notes[0]), "did not find user") {
 		t.Errorf("notes = %v", notes)
@@ -66,7 +77,7 @@ func TestEngineThresholdHoldApprove(t *testing.T) {
 	if got := names(env.changes(held.ID, ChangeDeactivate)); !slices.Equal(got, []string{"user11/applied", "user12/skipped", "user13/applied", "user14/applied"}) {
 		t.Errorf("after approval: %v", got)
 	}
-	if _, err := env.eng.Approve(env.ctx, env.org, held.ID); !errors.Is(err, ErrNotHeld) {
+	if _, err := env.eng.Approve(env.ctx, env.org, held.ID, ""); !errors.Is(err, ErrNotHeld) {
 		t.Errorf("approving twice: %v", err)
 	}
 	// Accepted: the next run is ordinary.
@@ -91,7 +102,7 @@ func TestEngineThresholdReject(t *testing.T) {
 	if len(env.members(few)) != 5 {
 		t.Fatal("held removals were applied")
 	}
-	rejected, err := env.eng.Reject(env.ctx, env.org, held.ID)
+	rejected, err := env.eng.Reject(env.ctx, env.org, held.ID, "")
 	if err != nil || rejected.Status != store.SyncRejected || rejected.Counts["rejected"] != 4 {
 		t.Fatalf("Reject = %+v, %v", rejected, err)
 	}
@@ -105,7 +116,7 @@ func TestEngineThresholdReject(t *testing.T) {
 	}
 	// The next run holds them again; approved, exactly they are applied.
 	again := env.run(src, Options{}, store.SyncHeld)
-	if _, err := env.eng.Approve(env.ctx, env.org, again.ID); err != nil {
+	if _, err := env.eng.Approve(env.ctx, env.org, again.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := env.members(few); !slices.Equal(got, []string{"User 01"}) {
@@ -137,7 +148,7 @@ func TestEngineScopeChange(t *testing.T) {
 	if got := names(plan); !slices.Equal(got, []string{"user02/planned", "user10/planned"}) {
 		t.Fatalf("plan = %v", got)
 	}
-	if _, err := env.eng.Approve(env.ctx, env.org, held.ID); err != nil {
+	if _, err := env.eng.Approve(env.ctx, env.org, held.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	users := env.users(src)

@@ -164,9 +164,9 @@ func (c *Control) decide(ctx context.Context, orgID, runID, by string, approve b
 	}
 	var run store.SyncRun
 	if approve {
-		run, err = c.eng.Approve(ctx, org, runID)
+		run, err = c.eng.Approve(ctx, org, runID, by)
 	} else {
-		run, err = c.eng.Reject(ctx, org, runID)
+		run, err = c.eng.Reject(ctx, org, runID, by)
 	}
 	if errors.Is(err, ErrLocked) {
 		return run, &controlErr{kind: ErrLocked, msg: "a run of the source is under way; decide once it has ended"}

@@ -187,7 +187,7 @@ func TestEngineMappingChangeRemapsAll(t *testing.T) {
 	if len(changeCounts(held)) != 0 {
 		t.Fatalf("held plan = %v; want nothing to change", changeCounts(held))
 	}
-	if _, err := env.eng.Approve(env.ctx, env.org, held.ID); err != nil {
+	if _, err := env.eng.Approve(env.ctx, env.org, held.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	before := env.versions(src)
@@ -211,7 +211,7 @@ func TestEngineMappingChangeRemapsAll(t *testing.T) {
 	if held.Counts[ChangeUpdate] != 10 || held.Counts[store.ChangePlanned] != 10 || len(changeCounts(held)) != 2 {
 		t.Fatalf("held plan = %v; want ten updates", changeCounts(held))
 	}
-	if _, err := env.eng.Approve(env.ctx, env.org, held.ID); err != nil {
+	if _, err := env.eng.Approve(env.ctx, env.org, held.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	for name, u := range env.users(src) {

@@ -245,7 +245,7 @@ func TestEngineTeamVanishThreshold(t *testing.T) {
 	preview := src
 	preview.Thresholds = loose()
 	env.run(preview, Options{DryRun: true}, store.SyncDryRun)
-	approved, err := env.eng.Approve(env.ctx, env.org, held.ID)
+	approved, err := env.eng.Approve(env.ctx, env.org, held.ID, "")
 	if err != nil || approved.Counts["approved_not_applied"] != 1 || env.archived(teams["few"].ID) {
 		t.Fatalf("Approve after the group came back = %+v, %v", approved, err)
 	}
@@ -255,7 +255,7 @@ func TestEngineTeamVanishThreshold(t *testing.T) {
 
 	f.srv.Remove(f.few)
 	held = env.run(src, Options{}, store.SyncHeld)
-	approved, err = env.eng.Approve(env.ctx, env.org, held.ID)
+	approved, err = env.eng.Approve(env.ctx, env.org, held.ID, "")
 	if err != nil || approved.Counts["approved_applied"] != 1 || !env.archived(teams["few"].ID) {
 		t.Fatalf("Approve = %+v, %v; few archived %v", approved, err, env.archived(teams["few"].ID))
 	}

@@ -45,10 +45,10 @@ func TestEngineHeldRunsSuperseded(t *testing.T) {
 	if got := names(env.changes(second.ID, ChangeDeactivate)); strings.Join(got, " ") != "user01/held user02/held" {
 		t.Errorf("changes of the newest held run: %v", got)
 	}
-	decide := map[string]func(context.Context, store.Org, string) (store.SyncRun, error){
+	decide := map[string]func(context.Context, store.Org, string, string) (store.SyncRun, error){
 		"Approve": env.eng.Approve, "Reject": env.eng.Reject}
 	for name, fn := range decide {
-		_, err := fn(env.ctx, env.org, first.ID)
+		_, err := fn(env.ctx, env.org, first.ID, "")
 		if !errors.Is(err, ErrSuperseded) || !errors.Is(err, ErrNotHeld) ||
 			!strings.Contains(err.Error(), "superseded by the newer held run "+second.ID) ||
 			!strings.Contains(err.Error(), "scimd sync show "+second.ID) {
@@ -72,7 +72,7 @@ func TestEngineHeldRunsSuperseded(t *testing.T) {
 	if got := env.runStatus(second.ID); got.Status != store.SyncHeld {
 		t.Fatalf("after a dry run and a failed run the held run is %s", got.Status)
 	}
-	approved, err := env.eng.Approve(env.ctx, env.org, second.ID)
+	approved, err := env.eng.Approve(env.ctx, env.org, second.ID, "")
 	if err != nil || approved.Counts["approved_applied"] != 2 {
 		t.Fatalf("Approve of the newest held run = %+v, %v", approved, err)
 	}
@@ -91,7 +91,7 @@ func TestEngineHeldRunsSuperseded(t *testing.T) {
 	if got := env.runStatus(third.ID); got.Status != store.SyncSuperseded || got.SupersededBy != fourth.ID {
 		t.Fatalf("held run after a run that applied = %s by %q", got.Status, got.SupersededBy)
 	}
-	_, err = env.eng.Approve(env.ctx, env.org, third.ID)
+	_, err = env.eng.Approve(env.ctx, env.org, third.ID, "")
 	if !errors.Is(err, ErrSuperseded) || !errors.Is(err, ErrNotHeld) ||
 		!strings.Contains(err.Error(), fourth.ID+` of source "ad" (now succeeded): nothing of run `+third.ID) {
 		t.Errorf("Approve of a run superseded by a run that applied: %v", err)
