@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/scimd/scimd/internal/teststore"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,15 +60,7 @@ func newEnv(t testing.TB, url string) *testEnv {
 // sync engine (none: no sync).
 func newEnvWith(t testing.TB, url string, sources []ldapsync.OrgSource) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.Open(t, url)
 	dir := directory.New(st)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()

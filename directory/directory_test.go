@@ -8,24 +8,15 @@ import (
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/testdb"
+	"github.com/scimd/scimd/internal/teststore"
 	"github.com/scimd/scimd/store"
-	"github.com/scimd/scimd/store/sqlstore"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 func newService(t *testing.T) *directory.Service {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, testdb.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return directory.New(st)
+	return directory.New(teststore.Open(t, testdb.SQLite(t)))
 }
 
 func TestTokens(t *testing.T) {

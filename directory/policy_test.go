@@ -12,8 +12,8 @@ import (
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/testdb"
+	"github.com/scimd/scimd/internal/teststore"
 	"github.com/scimd/scimd/store"
-	"github.com/scimd/scimd/store/sqlstore"
 )
 
 // env is a directory over a real store with one organization.
@@ -28,14 +28,7 @@ type env struct {
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.Open(t, url)
 	d := directory.New(st)
 	o, err := d.CreateOrg(ctx, "acme")
 	if err != nil {

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"github.com/scimd/scimd/internal/teststore"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,14 +43,7 @@ func newEnvWith(t testing.TB, url string, cfg scim.Config) *testEnv {
 func newEnvLog(t testing.TB, url string, cfg scim.Config, logw io.Writer) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.Open(t, url)
 	dir := directory.New(st)
 	org, err := dir.CreateOrg(ctx, "acme")
 	if err != nil {

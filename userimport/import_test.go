@@ -12,8 +12,8 @@ import (
 
 	"github.com/scimd/scimd/directory"
 	"github.com/scimd/scimd/internal/testdb"
+	"github.com/scimd/scimd/internal/teststore"
 	"github.com/scimd/scimd/store"
-	"github.com/scimd/scimd/store/sqlstore"
 	"github.com/scimd/scimd/userimport"
 )
 
@@ -29,14 +29,7 @@ type env struct {
 func newEnv(t *testing.T, db string) env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.Open(t, db)
 	d := directory.New(st)
 	org, err := d.CreateOrg(ctx, "acme")
 	if err != nil {

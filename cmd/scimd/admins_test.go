@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/scimd/scimd/internal/teststore"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,7 +47,7 @@ func TestCLIAdmins(t *testing.T) {
 		t.Errorf("admin list: %d %q", code, out)
 	}
 	// The printed password signs in.
-	d := directory.New(openTestStore(t, db))
+	d := directory.New(teststore.Open(t, db))
 	if _, _, err := d.SignIn(t.Context(), "acme", "olga@acme.test", m[1]); err != nil {
 		t.Errorf("signing in with the generated password: %v", err)
 	}

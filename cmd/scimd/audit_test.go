@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/scimd/scimd/internal/teststore"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestCLIAuditList(t *testing.T) {
 		cli(t, "org", "create", "acme", "--database-url", db)
 		cli(t, "users", "import", writeFile(t, dir, "a.csv", "userName,title,teams\nalice,Dev,Eng\nbob,Ops,\n"), "--org", "acme", "--database-url", db)
 		cli(t, "users", "import", writeFile(t, dir, "b.csv", "userName,title,active\nalice,Lead,\nbob,,false\n"), "--org", "acme", "--database-url", db)
-		st := openTestStore(t, db)
+		st := teststore.Open(t, db)
 		org, _ := st.OrgByName(context.Background(), "acme")
 		alice := findUser(t, st, org.ID, "alice")
 		list := func(args ...string) (int, string, string) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/scimd/scimd/internal/teststore"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func TestCLIRestorePurge(t *testing.T) {
 		if code, _, errs := cli(t, "users", "import", f, "--org", "acme", "--database-url", db); code != 0 {
 			t.Fatal(errs)
 		}
-		st := openTestStore(t, db)
+		st := teststore.Open(t, db)
 		d := directory.New(st)
 		org, _ := st.OrgByName(ctx, "acme")
 		alice, bob, carl := findUser(t, st, org.ID, "alice"), findUser(t, st, org.ID, "bob"), findUser(t, st, org.ID, "carl")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/scimd/scimd/internal/teststore"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +18,6 @@ import (
 	"github.com/scimd/scimd/internal/adtest"
 	"github.com/scimd/scimd/internal/testdb"
 	"github.com/scimd/scimd/store"
-	"github.com/scimd/scimd/store/sqlstore"
 	"github.com/scimd/scimd/sync/ldapsync"
 )
 
@@ -172,7 +172,7 @@ func TestSyncCLI(t *testing.T) {
 		}
 
 		// A run of the source under way elsewhere (another process's lock).
-		st := openTestStore(t, db)
+		st := teststore.Open(t, db)
 		org, err := st.OrgByName(context.Background(), "default")
 		if err != nil {
 			t.Fatal(err)
@@ -241,7 +241,7 @@ func TestSyncSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := openTestStore(t, db)
+	st := teststore.Open(t, db)
 	dir := directory.New(st)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
@@ -296,7 +296,7 @@ func TestServeSyncControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := openTestStore(t, db)
+	st := teststore.Open(t, db)
 	dir := directory.New(st)
 	org, _, err := dir.EnsureOrg(t.Context(), "default")
 	if err != nil {
@@ -360,22 +360,9 @@ func TestServeSyncControl(t *testing.T) {
 	}
 }
 
-func openTestStore(t *testing.T, db string) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlstore.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 func countUsers(t *testing.T, db string) int {
 	t.Helper()
-	st := openTestStore(t, db)
+	st := teststore.Open(t, db)
 	orgs, err := st.Orgs(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/scimd/scimd/internal/teststore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +84,7 @@ func TestCLIUsersRoundTrip(t *testing.T) {
 
 		// JSON: one element per user, archived ones with --include-archived
 		// (the files' contents are package userimport's, tested there).
-		st := openTestStore(t, db)
+		st := teststore.Open(t, db)
 		org, _ := st.OrgByName(context.Background(), "a")
 		danID := findUser(t, st, org.ID, "dan").ID
 		if err := directory.New(st).Archive(context.Background(), cliActor(org.ID), store.KindUser, danID, nil); err != nil {

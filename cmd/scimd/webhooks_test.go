@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/scimd/scimd/internal/teststore"
 	"io"
 	"log/slog"
 	"net"
@@ -61,7 +62,7 @@ func TestWebhooksCLI(t *testing.T) {
 	if code, _, errs := cli(t, "org", "create", "acme", "--database-url", db); code != 0 {
 		t.Fatalf("org create: %s", errs)
 	}
-	st := openTestStore(t, db)
+	st := teststore.Open(t, db)
 	org, err := st.OrgByName(context.Background(), "acme")
 	if err != nil {
 		t.Fatal(err)

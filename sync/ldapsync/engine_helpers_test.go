@@ -16,8 +16,8 @@ import (
 	"github.com/scimd/scimd/internal/adtest"
 	"github.com/scimd/scimd/internal/ldaptest"
 	"github.com/scimd/scimd/internal/testdb"
+	"github.com/scimd/scimd/internal/teststore"
 	"github.com/scimd/scimd/store"
-	"github.com/scimd/scimd/store/sqlstore"
 )
 
 // engEnv is one engine over a fresh SQLite store with one organization.
@@ -40,14 +40,7 @@ func newEngEnvURL(t *testing.T, url string) *engEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	t.Cleanup(cancel)
-	st, err := sqlstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.Open(t, url)
 	dir := directory.New(st)
 	org, _, err := dir.EnsureOrg(ctx, "acme")
 	if err != nil {
