@@ -107,14 +107,10 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"list":   "scimd token list [--org ORG] [flags]",
 		"revoke": "scimd token revoke ID [flags]",
 	}
-	if len(args) == 0 || subs[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintf(stdout, "Usage:\n  %s\n  %s\n  %s\n", subs["create"], subs["list"], subs["revoke"])
-			return nil
-		}
-		return fmt.Errorf("%w: want \"token create\", \"token list\" or \"token revoke\"", errUsage)
+	sub, err := subcommand("token", args, subs, []string{"create", "list", "revoke"}, stdout)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
 	fs := newFlags("token "+sub, subs[sub], stderr)
 	cf := addConfigFlags(fs, false)
 	var orgName, name, role string

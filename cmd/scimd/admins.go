@@ -33,17 +33,10 @@ var adminOrder = []string{"create", "list", "role", "disable", "enable", "passwo
 // recover a locked-out organization); the organization still keeps an
 // active owner.
 func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || adminSubs[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintln(stdout, "Usage:")
-			for _, s := range adminOrder {
-				fmt.Fprintln(stdout, " ", adminSubs[s])
-			}
-			return nil
-		}
-		return fmt.Errorf("%w: want one of admin %s", errUsage, strings.Join(adminOrder, ", "))
+	sub, err := subcommand("admin", args, adminSubs, adminOrder, stdout)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
 	fs := newFlags("admin "+sub, adminSubs[sub], stderr)
 	cf := addConfigFlags(fs, false)
 	var orgName, email, role, name, pwFile, pwEnv string

@@ -22,12 +22,8 @@ import (
 const auditSynopsis = "scimd audit list --org ORG [--user ID|USERNAME] [--type T,…] [--since 2026-01-01|7d] [--after SEQ] [--limit N] [--format table|json] [flags]"
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "list" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintf(stdout, "Usage:\n  %s\n", auditSynopsis)
-			return nil
-		}
-		return fmt.Errorf("%w: want \"audit list\"", errUsage)
+	if _, err := subcommand("audit", args, map[string]string{"list": auditSynopsis}, []string{"list"}, stdout); err != nil {
+		return err
 	}
 	fs := newFlags("audit list", auditSynopsis, stderr)
 	cf := addConfigFlags(fs, false)

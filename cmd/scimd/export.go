@@ -91,12 +91,8 @@ var teamsSubs = map[string]string{
 }
 
 func cmdTeams(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || teamsSubs[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintf(stdout, "Usage:\n  %s\n", teamsSubs["export"])
-			return nil
-		}
-		return fmt.Errorf("%w: want \"teams export\"", errUsage)
+	if _, err := subcommand("teams", args, teamsSubs, []string{"export"}, stdout); err != nil {
+		return err
 	}
 	f, err := parseExportFlags("teams export", args[1:], stderr, false)
 	if err != nil {

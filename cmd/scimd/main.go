@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -171,4 +172,30 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos, args = append(pos, args[0]), args[1:]
 	}
+}
+
+// subcommand picks the subcommand of the command group from args[0]:
+// synopsis holds each subcommand's synopsis, order their order in the
+// usage. A help argument prints the group's usage and returns flag.ErrHelp
+// (exit 0); a missing or unknown subcommand is a usage error naming them.
+func subcommand(group string, args []string, synopsis map[string]string, order []string, stdout io.Writer) (string, error) {
+	if len(args) > 0 && synopsis[args[0]] != "" {
+		return args[0], nil
+	}
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, "Usage:")
+		for _, s := range order {
+			fmt.Fprintf(stdout, "  %s\n", synopsis[s])
+		}
+		return "", flag.ErrHelp
+	}
+	want := make([]string, len(order))
+	for i, s := range order {
+		want[i] = fmt.Sprintf("%q", group+" "+s)
+	}
+	list := want[0]
+	if n := len(want); n > 1 {
+		list = strings.Join(want[:n-1], ", ") + " or " + want[n-1]
+	}
+	return "", fmt.Errorf("%w: want %s", errUsage, list)
 }

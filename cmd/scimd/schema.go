@@ -28,14 +28,10 @@ func cmdSchema(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		"show":   "scimd schema show --org ORG URN [flags]",
 		"remove": "scimd schema remove --org ORG URN [flags]",
 	}
-	if len(args) == 0 || subs[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintf(stdout, "Usage:\n  %s\n  %s\n  %s\n  %s\n", subs["add"], subs["list"], subs["show"], subs["remove"])
-			return nil
-		}
-		return fmt.Errorf("%w: want \"schema add\", \"schema list\", \"schema show\" or \"schema remove\"", errUsage)
+	sub, err := subcommand("schema", args, subs, []string{"add", "list", "show", "remove"}, stdout)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
 	fs := newFlags("schema "+sub, subs[sub], stderr)
 	cf := addConfigFlags(fs, false)
 	var orgName, resource string

@@ -32,17 +32,10 @@ var syncUsage = map[string]string{
 var syncOrder = []string{"run", "status", "history", "show", "approve", "reject"}
 
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || syncUsage[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprint(stdout, "Usage:\n")
-			for _, s := range syncOrder {
-				fmt.Fprintf(stdout, "  %s\n", syncUsage[s])
-			}
-			return nil
-		}
-		return fmt.Errorf("%w: want \"sync run\", \"sync status\", \"sync history\", \"sync show\", \"sync approve\" or \"sync reject\"", errUsage)
+	sub, err := subcommand("sync", args, syncUsage, syncOrder, stdout)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
 	fs := newFlags("sync "+sub, syncUsage[sub], stderr)
 	cf := addConfigFlags(fs, false)
 	var orgName, source, state string

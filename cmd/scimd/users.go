@@ -26,17 +26,11 @@ var usersSubs = map[string]string{
 }
 
 func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || usersSubs[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprint(stdout, "Usage:\n")
-			for _, s := range []string{"import", "export", "restore", "purge"} {
-				fmt.Fprintf(stdout, "  %s\n", usersSubs[s])
-			}
-			return nil
-		}
-		return fmt.Errorf("%w: want \"users import\", \"users export\", \"users restore\" or \"users purge\"", errUsage)
+	sub, err := subcommand("users", args, usersSubs, []string{"import", "export", "restore", "purge"}, stdout)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
+	switch sub {
 	case "import":
 		return cmdUsersImport(ctx, args[1:], stdout, stderr)
 	case "export":

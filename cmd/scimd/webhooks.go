@@ -46,17 +46,10 @@ type webhookFlags struct {
 }
 
 func cmdWebhooks(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || webhooksUsage[args[0]] == "" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprint(stdout, "Usage:\n")
-			for _, s := range webhooksOrder {
-				fmt.Fprintf(stdout, "  %s\n", webhooksUsage[s])
-			}
-			return nil
-		}
-		return fmt.Errorf("%w: want \"webhooks create\", \"list\", \"status\", \"delete\", \"enable\" or \"disable\"", errUsage)
+	sub, err := subcommand("webhooks", args, webhooksUsage, webhooksOrder, stdout)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
 	fs := newFlags("webhooks "+sub, webhooksUsage[sub], stderr)
 	cf := addConfigFlags(fs, false)
 	var f webhookFlags
