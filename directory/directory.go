@@ -117,6 +117,11 @@ func (s *Service) Update(ctx context.Context, a Actor, kind store.Kind, id strin
 	if err != nil {
 		return store.Resource{}, err
 	}
+	return update(ctx, w, p, a, kind, id, fn)
+}
+
+// update is Update through a writer w already holding policy p.
+func update(ctx context.Context, w store.Store, p store.Policy, a Actor, kind store.Kind, id string, fn store.UpdateFunc) (store.Resource, error) {
 	return w.Update(ctx, a.OrgID, kind, id, func(r *store.Resource) (*store.MemberChange, error) {
 		before := *r
 		before.Attrs = store.CloneAttrs(r.Attrs)

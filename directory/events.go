@@ -279,7 +279,11 @@ func flatten(doc map[string]any) map[string]any {
 // attribute, an extension attribute by its bare name or full URN path
 // ("urn:…:User:employeeNumber"), or a sub-attribute ("name.givenName").
 func lookupAttr(doc map[string]any, name string) (any, bool) {
-	flat := flatten(doc)
+	return lookupFlat(flatten(doc), name)
+}
+
+// lookupFlat is lookupAttr on a flattened document.
+func lookupFlat(flat map[string]any, name string) (any, bool) {
 	for k, v := range flat {
 		if strings.EqualFold(k, name) {
 			return v, true

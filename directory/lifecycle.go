@@ -14,14 +14,14 @@ import (
 // check may veto it (If-Match). Nothing is lost either way: an archived
 // resource can be restored.
 func (s *Service) Delete(ctx context.Context, a Actor, kind store.Kind, id string, check func(store.Resource) error) error {
-	p, err := s.store.Policy(ctx, a.OrgID)
+	w, p, err := s.writer(ctx, a)
 	if err != nil {
 		return err
 	}
 	if kind != store.KindUser || p.DeleteMode != DeleteDeactivate {
-		return s.Archive(ctx, a, kind, id, check)
+		return w.Archive(ctx, a.OrgID, kind, id, check)
 	}
-	_, err = s.Update(ctx, a, kind, id, func(r *store.Resource) (*store.MemberChange, error) {
+	_, err = update(ctx, w, p, a, kind, id, func(r *store.Resource) (*store.MemberChange, error) {
 		if check != nil {
 			if err := check(*r); err != nil {
 				return nil, err

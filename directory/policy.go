@@ -267,15 +267,16 @@ func checkCatalogue(attr string, cat []store.CatalogEntry, attrs, old map[string
 // checkImmutable refuses a change of an attribute the policy declares
 // immutable once it has a value.
 func checkImmutable(p store.Policy, before, after *store.Resource) error {
-	if before.Kind != store.KindUser {
+	if before.Kind != store.KindUser || len(p.Immutable) == 0 {
 		return nil
 	}
+	was, now := flatten(before.Attrs), flatten(after.Attrs) // once, not per attribute
 	for _, name := range p.Immutable {
-		old, ok := lookupAttr(before.Attrs, name)
+		old, ok := lookupFlat(was, name)
 		if !ok || isEmpty(old) {
 			continue
 		}
-		cur, _ := lookupAttr(after.Attrs, name)
+		cur, _ := lookupFlat(now, name)
 		if !equalJSON(old, cur) {
 			return &PolicyError{Type: PolicyMutability, Msg: fmt.Sprintf(
 				"attribute %q cannot change once set (this organization declares it immutable)", name)}
